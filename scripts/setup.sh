@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian package that the build, the tests and the examples
+# need, on a fresh Debian 12 machine. Idempotent and non-interactive.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git
+  # Boost 1.74 is Debian 12's default; scipy (through pythran) depends on it
+  # and conflicts with libboost1.81-dev.
+  libboost-dev libabsl-dev libyaml-cpp-dev libsqlite3-dev sqlite3 libcli11-dev
+  libspdlog-dev libfmt-dev nlohmann-json3-dev libarchive-dev libssl-dev openssl
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-numpy python3-sklearn python3-torch
+  curl procps iproute2
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_prefix=()
+  [ "$(id -u)" -eq 0 ] || sudo_prefix=(sudo)
+  "${sudo_prefix[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_prefix[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}"
+fi

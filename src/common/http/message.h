@@ -1,0 +1,48 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace ty::http {
+
+// An HTTP request as handlers see it. Header names are lowercase.
+struct Request {
+  std::string method;                         // "GET", "POST", ...
+  std::string target;                         // raw request target, "/a/b?x=1"
+  std::string path;                           // percent-decoded path without the query
+  std::map<std::string, std::string> query;   // percent-decoded query parameters
+  std::map<std::string, std::string> headers; // lowercase names
+  std::map<std::string, std::string> params;  // path parameters filled by the router
+  std::string body;
+  std::string remote_address;                 // "127.0.0.1:53412"
+
+  // Returns the header value, or "" when absent. `name` must be lowercase.
+  std::string Header(std::string_view name) const;
+  // Returns the query parameter, or `fallback` when absent.
+  std::string Query(std::string_view name, std::string_view fallback = "") const;
+  std::string Param(std::string_view name) const;
+};
+
+// An HTTP response. `headers` are added after Content-Type and Content-Length.
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  // Returns the header value (case-insensitive name), or "" when absent.
+  std::string Header(std::string_view name) const;
+};
+
+// Extra request headers for clients.
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// Percent-decodes `text`; '+' stays '+'. Invalid escapes are kept verbatim.
+std::string PercentDecode(std::string_view text);
+// Percent-encodes everything but unreserved characters (RFC 3986).
+std::string PercentEncode(std::string_view text);
+
+}  // namespace ty::http

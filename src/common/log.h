@@ -1,0 +1,50 @@
+#pragma once
+
+// The logging facade. Only log.cc includes spdlog, which costs about 10 s of
+// compile time per translation unit; callers pay for fmt alone.
+//
+// Message shape: "[job <id>] <what happened> because <reason>", lowercase
+// first word, no trailing period. Never log a secret (tokens, credentials).
+
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace ty::log {
+
+enum class Level { kDebug, kInfo, kWarning, kError };
+
+// Sets the lowest level that is written. Thread-safe.
+void SetLevel(Level level);
+
+// Parses "debug", "info", "warning" or "error"; returns false on anything else.
+bool ParseLevel(std::string_view text, Level* level);
+
+// Writes one line to stderr with a timestamp and the level. Thread-safe.
+void Write(Level level, std::string_view message);
+
+bool Enabled(Level level);
+
+template <typename... Args>
+void Debug(fmt::format_string<Args...> format, Args&&... args) {
+  if (Enabled(Level::kDebug)) Write(Level::kDebug, fmt::format(format, std::forward<Args>(args)...));
+}
+
+template <typename... Args>
+void Info(fmt::format_string<Args...> format, Args&&... args) {
+  if (Enabled(Level::kInfo)) Write(Level::kInfo, fmt::format(format, std::forward<Args>(args)...));
+}
+
+template <typename... Args>
+void Warning(fmt::format_string<Args...> format, Args&&... args) {
+  if (Enabled(Level::kWarning)) {
+    Write(Level::kWarning, fmt::format(format, std::forward<Args>(args)...));
+  }
+}
+
+template <typename... Args>
+void Error(fmt::format_string<Args...> format, Args&&... args) {
+  if (Enabled(Level::kError)) Write(Level::kError, fmt::format(format, std::forward<Args>(args)...));
+}
+
+}  // namespace ty::log
