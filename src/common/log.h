@@ -10,6 +10,19 @@
 
 #include <fmt/format.h>
 
+#include "absl/strings/string_view.h"
+
+// Debian's abseil is built with its own absl::string_view (not an alias of
+// std::string_view), so Status::message() needs this to be formattable.
+template <>
+struct fmt::formatter<absl::string_view> : fmt::formatter<std::string_view> {
+  template <typename Context>
+  auto format(absl::string_view text, Context& context) const {
+    return fmt::formatter<std::string_view>::format(std::string_view(text.data(), text.size()),
+                                                    context);
+  }
+};
+
 namespace ty::log {
 
 enum class Level { kDebug, kInfo, kWarning, kError };

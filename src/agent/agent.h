@@ -1,0 +1,92 @@
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "agent/connection_string.h"
+#include "agent/executor.h"
+#include "agent/extension_reconciler.h"
+#include "agent/outbox.h"
+#include "agent/relay_client.h"
+#include "common/http/client.h"
+
+namespace ty::agent {
+
+struct AgentOptions {
+  ConnectionString connection;
+  http::ClientOptions http;  // TLS CA and proxy settings for the server
+  std::string state_dir;     // outbox, fetched code snapshots, extension state
+  std::string executor_name = "local";
+  std::chrono::seconds heartbeat_interval{10};
+};
+
+// The cluster-side agent: holds the relay, reconciles extensions, turns
+// assignments into executor launches and executor events into relay
+// messages. Every event is put in the durable outbox before it counts as
+// reported. Thread-safe.
+class Agent : public ExecutorListener {
+ public:
+  // `executor` must outlive the agent; it is created by the caller so the
+  // agent never knows which backend runs its jobs.
+  Agent(AgentOptions options, std::unique_ptr<Outbox> outbox, Executor& executor);
+  ~Agent() override;
+
+  // Opens the outbox under `options.state_dir`, then constructs the agent.
+  static absl::StatusOr<std::unique_ptr<Agent>> Create(AgentOptions options, Executor& executor);
+
+  // Recovers jobs left by a previous process, then connects.
+  absl::Status Start();
+
+  // Disconnects and joins threads. Running jobs keep running.
+  void Stop();
+
+  // ExecutorListener
+  void OnStatus(const StatusEvent& event) override;
+  void OnLog(const LogChunk& chunk) override;
+  absl::Status UploadOutput(const std::string& job_id, const std::string& name,
+                            const std::string& folder) override;
+
+  bool connected() const { return relay_ && relay_->connected(); }
+
+ private:
+  std::string BuildHello();
+  std::string BuildHeartbeat();
+  void HandleFrame(const std::string& frame);
+  void HandleExtensions(const nlohmann::json& frame);
+  void HandleAssign(const nlohmann::json& frame);
+  void HandleCancel(const nlohmann::json& frame);
+  void Enqueue(const std::string& type, const nlohmann::json& message);
+  void SendAck(const std::string& id);
+  absl::StatusOr<std::string> FetchCodeSnapshot(const std::string& digest);
+  absl::StatusOr<std::string> UploadBlob(const std::string& path);
+  void ShipLogs(const LogChunk& chunk);
+
+  const AgentOptions options_;
+  std::unique_ptr<Outbox> outbox_;
+  Executor& executor_;
+  ExtensionReconciler reconciler_;
+  std::unique_ptr<RelayClient> relay_;
+
+  void RunLauncher();
+
+  // Assignments wait here for the launcher thread, which fetches the code
+  // snapshot and launches; the frame is acknowledged only after the launch,
+  // so an assignment lost with the agent is sent again by the server.
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<nlohmann::json> assignments_;  // guarded by mutex_
+  std::set<std::string> pending_jobs_;      // guarded by mutex_: queued in assignments_
+  bool stopping_ = false;                   // guarded by mutex_
+  std::thread launcher_;
+  std::mutex reconcile_mutex_;  // serialises extension reconciles
+};
+
+}  // namespace ty::agent
