@@ -32,8 +32,8 @@ absl::StatusOr<int64_t> ParseCount(std::string_view field, std::string_view text
 // Formats millicores the way Kubernetes does: "4" for 4000, "500m" for 500.
 std::string FormatCpuMillis(int64_t millis);
 
-// Formats bytes with the largest exact suffix: binary first ("16Gi"), then
-// decimal ("1G"), else plain bytes ("1500").
+// Formats bytes with the largest exact suffix, binary ("16Gi") or decimal
+// ("2G"), whichever is shorter (binary on a tie), else plain bytes ("1500").
 std::string FormatMemoryBytes(int64_t bytes);
 
 }  // namespace ty::api
