@@ -64,8 +64,10 @@ struct StatusEvent {
   int64_t time_ms = 0;
 };
 
-// A chunk of one rank's output. `offset` is the byte offset of `text` in that
-// rank's stream, so the receiver can drop a chunk it already has.
+// A chunk of one rank's output. `offset` is the index of the chunk's first
+// line within that rank's stream (counted from 0, in lines, not bytes), so
+// the server can drop lines it already stored when a chunk is sent twice.
+// It must stay the same for the same line across agent restarts.
 struct LogChunk {
   std::string job_id;
   int rank = 0;
