@@ -1,5 +1,6 @@
 #include "agent/agent.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -261,6 +262,12 @@ void Agent::RunLauncher() {
           launched = archive.status();
         }
       }
+    }
+    if (launched.ok() && !options_.python_client_dir.empty()) {
+      std::string& path = spec->environment["PYTHONPATH"];
+      const char* inherited = std::getenv("PYTHONPATH");
+      if (path.empty() && inherited != nullptr) path = inherited;
+      path = path.empty() ? options_.python_client_dir : options_.python_client_dir + ":" + path;
     }
     if (launched.ok()) launched = executor_.Launch(*spec);
     if (!launched.ok()) {

@@ -26,6 +26,9 @@ struct AgentOptions {
   std::string state_dir;     // outbox, fetched code snapshots, extension state
   std::string executor_name = "local";
   std::chrono::seconds heartbeat_interval{10};
+  // Folder of the Python tracking client, put first on every job's
+  // PYTHONPATH so `import trainyard_client` works; empty to leave it alone.
+  std::string python_client_dir;
 };
 
 // The cluster-side agent: holds the relay, reconciles extensions, turns

@@ -1,0 +1,180 @@
+#include "main/agent_command.h"
+
+#include <signal.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "agent/agent.h"
+#include "agent/connection_string.h"
+#include "common/log.h"
+#include "executors/local/local_executor.h"
+
+namespace ty {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::atomic<int> g_signal{0};
+
+void OnSignal(int signal) { g_signal = signal; }
+
+// Forwards executor events to the agent, which is created after the
+// executor because each needs the other.
+class ListenerProxy : public agent::ExecutorListener {
+ public:
+  void Bind(agent::Agent* agent) { agent_ = agent; }
+  void OnStatus(const agent::StatusEvent& event) override { agent_.load()->OnStatus(event); }
+  void OnLog(const agent::LogChunk& chunk) override { agent_.load()->OnLog(chunk); }
+  absl::Status UploadOutput(const std::string& job_id, const std::string& name,
+                            const std::string& folder) override {
+    return agent_.load()->UploadOutput(job_id, name, folder);
+  }
+
+ private:
+  std::atomic<agent::Agent*> agent_{nullptr};
+};
+
+std::string SelfPath() {
+  std::error_code error;
+  fs::path self = fs::read_symlink("/proc/self/exe", error);
+  return error ? std::string() : self.string();
+}
+
+// Finds `clients/python` beside the binary or in a folder above it, which
+// covers both a build tree (build/trainyard) and an install prefix.
+std::string FindPythonClient(const std::string& self) {
+  for (fs::path folder = fs::path(self).parent_path(); !folder.empty() && folder != folder.root_path();
+       folder = folder.parent_path()) {
+    fs::path candidate = folder / "clients" / "python";
+    if (fs::is_directory(candidate / "trainyard_client")) return candidate.string();
+  }
+  return "";
+}
+
+std::string DefaultStateDir() {
+  if (const char* state = std::getenv("XDG_STATE_HOME"); state && *state) {
+    return (fs::path(state) / "trainyard" / "agent").string();
+  }
+  if (const char* home = std::getenv("HOME"); home && *home) {
+    return (fs::path(home) / ".local/state/trainyard/agent").string();
+  }
+  return ".trainyard-agent";
+}
+
+}  // namespace
+
+int RunAgentCommand(int argc, char** argv) {
+  CLI::App app{"Connect this machine to a Trainyard server as a cluster and run its jobs",
+               "trainyard agent"};
+  std::string connection_text;
+  std::string connection_file;
+  std::string state_dir = DefaultStateDir();
+  std::string tls_ca;
+  std::string executor_name = "local";
+  std::string log_level = "info";
+  int grace_seconds = 10;
+  auto* text_option = app.add_option("--connection-string", connection_text,
+                                     "the cluster's connection string from `trainyard "
+                                     "connectedk8s connect` (visible in the process table: prefer "
+                                     "--connection-string-file)");
+  auto* file_option = app.add_option("--connection-string-file", connection_file,
+                                     "file holding the connection string");
+  text_option->excludes(file_option);
+  app.add_option("--state-dir", state_dir,
+                 "folder for the agent's outbox, job folders and extension state")
+      ->capture_default_str();
+  app.add_option("--tls-ca", tls_ca, "PEM file of the CA that signed the server's certificate")
+      ->check(CLI::ExistingFile);
+  app.add_option("--executor", executor_name, "backend that runs jobs")
+      ->check(CLI::IsMember({"local"}))
+      ->capture_default_str();
+  app.add_option("--grace-period", grace_seconds,
+                 "seconds between SIGTERM and SIGKILL when a job is canceled or times out")
+      ->check(CLI::Range(0, 3600))
+      ->capture_default_str();
+  app.add_option("--log-level", log_level, "debug, info, warning or error")
+      ->check(CLI::IsMember({"debug", "info", "warning", "error"}))
+      ->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error) == 0 ? 0 : 2;
+  }
+  log::Level level;
+  if (log::ParseLevel(log_level, &level)) log::SetLevel(level);
+
+  if (connection_text.empty() && connection_file.empty()) {
+    std::cerr << "trainyard agent: missing --connection-string-file (or --connection-string): "
+                 "get one with `trainyard connectedk8s connect`\n";
+    return 2;
+  }
+  if (!connection_file.empty()) {
+    std::ifstream in(connection_file);
+    if (!in) {
+      std::cerr << "trainyard agent: cannot read --connection-string-file '" << connection_file
+                << "'\n";
+      return 1;
+    }
+    std::stringstream content;
+    content << in.rdbuf();
+    connection_text = content.str();
+  }
+  absl::StatusOr<agent::ConnectionString> connection =
+      agent::ParseConnectionString(connection_text);
+  if (!connection.ok()) {
+    std::cerr << "trainyard agent: " << connection.status().message() << "\n";
+    return 2;
+  }
+
+  std::string self = SelfPath();
+  ListenerProxy proxy;
+  executors::local::LocalExecutorOptions executor_options;
+  executor_options.work_root = (fs::path(state_dir) / "jobs").string();
+  executor_options.shim_path = self;
+  executor_options.grace_period = std::chrono::seconds(grace_seconds);
+  executors::local::LocalExecutor executor(executor_options, &proxy);
+
+  agent::AgentOptions options;
+  options.connection = *connection;
+  options.http.ca_file = tls_ca;
+  options.state_dir = state_dir;
+  options.executor_name = executor_name;
+  options.python_client_dir = FindPythonClient(self);
+  absl::StatusOr<std::unique_ptr<agent::Agent>> created = agent::Agent::Create(options, executor);
+  if (!created.ok()) {
+    std::cerr << "trainyard agent: " << created.status().message() << "\n";
+    return 1;
+  }
+  std::unique_ptr<agent::Agent> agent = std::move(*created);
+  proxy.Bind(agent.get());
+
+  struct sigaction action {};
+  action.sa_handler = OnSignal;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  log::Info("agent: starting for cluster {} with state in {}", connection->cluster_id, state_dir);
+  absl::Status started = agent->Start();
+  if (!started.ok()) {
+    std::cerr << "trainyard agent: " << started.message() << "\n";
+    return 1;
+  }
+  while (g_signal == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  log::Info("agent: stopping on signal {}; running jobs keep running and are found again on the "
+            "next start",
+            g_signal.load());
+  agent->Stop();
+  executor.Shutdown();
+  return 0;
+}
+
+}  // namespace ty
