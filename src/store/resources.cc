@@ -199,6 +199,12 @@ absl::Status UpdateResource(Transaction& transaction, Resource& resource,
       DumpColumn(resource.secret), resource.version, resource.updated_at);
 }
 
+absl::Status RewriteNewResource(Transaction& transaction, const Resource& resource) {
+  return transaction.Execute("UPDATE resources SET properties = ?2, secret = ?3 WHERE id = ?1",
+                             resource.id, DumpColumn(resource.properties),
+                             DumpColumn(resource.secret));
+}
+
 absl::StatusOr<std::vector<std::string>> Dependants(Transaction& transaction,
                                                     std::string_view id) {
   ASSIGN_OR_RETURN(Statement children, transaction.Query(

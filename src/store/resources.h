@@ -93,6 +93,11 @@ absl::Status InsertResource(Transaction& transaction, Resource& resource);
 absl::Status UpdateResource(Transaction& transaction, Resource& resource,
                             std::optional<int64_t> expected_version = std::nullopt);
 
+// Writes the properties and secret of a resource inserted earlier in the
+// same transaction without starting a new version, for resources whose
+// properties name rows created after them.
+absl::Status RewriteNewResource(Transaction& transaction, const Resource& resource);
+
 // Deletes the resource. Errors: kNotFound; kFailedPrecondition naming what
 // must be removed first when it has children or other resources refer to it.
 absl::Status DeleteResource(Transaction& transaction, std::string_view id);
