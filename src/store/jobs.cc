@@ -306,19 +306,19 @@ absl::StatusOr<JobRecord> CancelJob(Database& database, Notifier& notifier,
   return updated;
 }
 
+absl::StatusOr<bool> AppendJobStatus(Transaction& transaction, const JobStatusUpdate& update) {
+  ASSIGN_OR_RETURN(JobRecord job, GetJob(transaction, update.job_id));
+  if (update.rank) return MoveNode(transaction, update);
+  return MoveJob(transaction, job, update);
+}
+
 absl::StatusOr<bool> AppendJobStatus(Database& database, Notifier& notifier,
                                      const JobStatusUpdate& update) {
   ASSIGN_OR_RETURN(Transaction transaction, database.Begin());
-  ASSIGN_OR_RETURN(JobRecord job, GetJob(transaction, update.job_id));
-  bool changed = false;
-  if (update.rank) {
-    ASSIGN_OR_RETURN(changed, MoveNode(transaction, update));
-  } else {
-    ASSIGN_OR_RETURN(changed, MoveJob(transaction, job, update));
-  }
+  ASSIGN_OR_RETURN(bool changed, AppendJobStatus(transaction, update));
   if (!changed) return false;
   RETURN_IF_ERROR(transaction.Commit());
-  notifier.Notify(JobTopic(job.id));
+  notifier.Notify(JobTopic(update.job_id));
   return true;
 }
 

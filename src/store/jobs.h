@@ -135,6 +135,11 @@ struct JobStatusUpdate {
 absl::StatusOr<bool> AppendJobStatus(Database& database, Notifier& notifier,
                                      const JobStatusUpdate& update);
 
+// As above, inside the caller's write transaction, which lets the scheduler
+// move a job out of Queued in the same commit that records its assignment.
+// The caller notifies the job's topic after committing.
+absl::StatusOr<bool> AppendJobStatus(Transaction& transaction, const JobStatusUpdate& update);
+
 // Sets the status message of a job without changing its status, for example
 // what a queued job waits for. Errors: kNotFound.
 absl::Status SetJobStatusMessage(Database& database, std::string_view job_id,
