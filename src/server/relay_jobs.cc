@@ -15,7 +15,9 @@
 #include "server/relay_store.h"
 #include "store/clusters.h"
 #include "store/job_logs.h"
+#include "store/job_tokens.h"
 #include "store/jobs.h"
+#include "store/tracking_runs.h"
 
 namespace ty::server {
 namespace {
@@ -165,6 +167,9 @@ absl::Status RelayHub::ApplyJobStatus(Session& session, const json& frame) {
   if (!update.rank && api::IsTerminal(status)) {
     ASSIGN_OR_RETURN(store::Transaction transaction, database_.Begin());
     RETURN_IF_ERROR(MarkAssignmentFinal(transaction, job_id));
+    // A final job's processes are gone, so its tracking tokens go too.
+    ASSIGN_OR_RETURN(store::TrackingRun run, store::GetRunForJob(transaction, job_id));
+    RETURN_IF_ERROR(store::RevokeJobTokens(transaction, run.key));
     RETURN_IF_ERROR(transaction.Commit());
     // Capacity was freed: the next queued job may fit now.
     notifier_.Notify(store::kQueuedJobsTopic);

@@ -5,7 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/log.h"
 #include "common/random.h"
 #include "common/status_macros.h"
@@ -13,7 +15,9 @@
 #include "server/launch_builder.h"
 #include "server/placement.h"
 #include "server/relay_store.h"
+#include "store/job_tokens.h"
 #include "store/resources.h"
+#include "store/tracking_runs.h"
 
 namespace ty::server {
 namespace {
@@ -101,7 +105,7 @@ void Scheduler::ScheduleCluster(const std::string& cluster_id,
     if (!cluster.ok() || !active.ok()) return;
     free = NodesFromCapacity(cluster->properties.value("capacity", json()));
     for (const Assignment& assignment : *active) {
-      for (const std::string& index : absl::StrSplit(assignment.placement, ',')) {
+      for (absl::string_view index : absl::StrSplit(assignment.placement, ',')) {
         size_t node = 0;
         if (!absl::SimpleAtoi(index, &node) || node >= free.size()) continue;
         free[node].cpus -= assignment.cpus;
@@ -164,11 +168,16 @@ absl::Status Scheduler::Assign(const store::JobRecord& job, const json& launch,
     ASSIGN_OR_RETURN(store::JobRecord current, store::GetJob(transaction, job.id));
     // Canceled (or otherwise moved) since the scheduler read it.
     if (current.status != api::JobStatus::kQueued) return absl::OkStatus();
-    ASSIGN_OR_RETURN(std::string token, IssueJobToken(transaction, job));
-    if (!token.empty()) {
-      frame_job["environment"]["TRAINYARD_TOKEN"] = token;
-      frame_job["environment"]["MLFLOW_TRACKING_TOKEN"] = token;
-    }
+    // The job's processes log to its tracking run with a token that is
+    // good for that run only.
+    ASSIGN_OR_RETURN(store::TrackingRun run, store::EnsureJobRun(transaction, current));
+    ASSIGN_OR_RETURN(std::string token, store::IssueJobToken(transaction, run.key));
+    json& environment = frame_job["environment"];
+    environment["TRAINYARD_TOKEN"] = token;
+    environment["MLFLOW_TRACKING_TOKEN"] = token;
+    environment["TRAINYARD_RUN_ID"] = run.run_id;
+    environment["MLFLOW_RUN_ID"] = run.run_id;
+    environment["MLFLOW_EXPERIMENT_ID"] = std::to_string(run.experiment_id);
     assignment.launch = Dump(frame_job);
     RETURN_IF_ERROR(InsertAssignment(transaction, assignment));
     ASSIGN_OR_RETURN(bool moved,
