@@ -49,7 +49,7 @@ enum class ComponentState {
   kInstalled,   // installed by the agent
   kReused,      // already present on the cluster, so the agent reuses it
   kSkipped,     // disabled by the settings, so not installed
-  kFailed,      // installation failed; the message says why
+  kFailed,      // installation failed, and the message gives the reason
 };
 
 // "Pending", "Installing", "Installed", "Reused", "Skipped" or "Failed".

@@ -82,7 +82,7 @@ absl::StatusOr<std::string> NormalizePath(std::string_view field, const nlohmann
 }
 
 // Checks the shape "Endpoint=<url>;<name>=<value>[;...]". Messages never
-// include the value, because it holds a credential.
+// include the value, because it contains a credential.
 absl::StatusOr<std::string> NormalizeConnectionString(std::string_view field,
                                                       const nlohmann::json& value) {
   constexpr std::string_view kShape =

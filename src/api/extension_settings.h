@@ -83,12 +83,14 @@ struct ExtensionSettings {
 // booleans. Booleans accept JSON true/false and the strings true, True, TRUE,
 // false, False and FALSE. Defaults fill every key not given.
 //
+// A JSON null value leaves its key unset. Protected values must be strings.
+//
 // Errors, all kInvalidArgument with the field of the offending key:
 //  - an argument that is not an object;
 //  - an unknown key (the message suggests the closest valid key);
 //  - a value that is not a string or boolean, or is empty;
-//  - a malformed boolean such as "yes" (the message says to use True or False);
-//  - a secret given as a public setting (the message says to pass it with
+//  - a malformed boolean such as "yes" (the message asks for True or False);
+//  - a secret given as a public setting (the message points to
 //    --configuration-protected-settings);
 //  - a non-secret key given as a protected setting;
 //  - a connection string not shaped "Endpoint=<url>;<name>=<value>[;...]";

@@ -113,7 +113,7 @@ absl::Status ValidateResourceList(std::string_view parent, const ResourceList& r
   return CheckNonNegative(fmt::format("{}.{}", parent, kGpuResource), resources.gpus);
 }
 
-// Reads a quantity given as a JSON string or number; a null leaves it unset.
+// Reads a quantity given as a JSON string or number. A null leaves it unset.
 template <typename Parse>
 absl::Status ReadQuantity(const nlohmann::json& list, std::string_view key,
                           std::string_view field, Parse parse, std::optional<int64_t>& out) {

@@ -50,10 +50,11 @@ struct InstanceType {
 InstanceType DefaultInstanceType();
 
 // Checks the rules that the JSON shape cannot express: a valid name, node
-// selector keys and values in Kubernetes label syntax, non-negative values,
-// each limit at least its request, and GPU requests equal to GPU limits when
-// both are set (Kubernetes does not overcommit extended resources). Errors:
-// kInvalidArgument with the field path, e.g. "resources.limits.cpu".
+// selector keys and values in Kubernetes label syntax, non-negative values
+// and each limit at least its request. GPU requests must equal GPU limits
+// when both are set, because Kubernetes does not overcommit extended
+// resources. Errors: kInvalidArgument with the field path, e.g.
+// "resources.limits.cpu".
 absl::Status ValidateInstanceType(const InstanceType& instance_type);
 
 // Reads and validates the JSON shape above. Quantities may be JSON strings or

@@ -85,8 +85,8 @@ absl::Status ApplyOverride(YAML::Node& root, const std::string& override_text) {
   std::string_view path = std::string_view(override_text).substr(0, equals);
   ASSIGN_OR_RETURN(std::vector<std::string> segments, SplitOverridePath(override_text, path));
 
-  // `reset` rebinds the handle; assigning with '=' would overwrite the node
-  // it refers to instead.
+  // `reset` rebinds the handle, whereas assigning with '=' would overwrite
+  // the node it refers to.
   YAML::Node current;
   current.reset(root);
   std::string walked;
@@ -169,8 +169,8 @@ absl::StatusOr<std::string> ApplySetOverrides(std::string_view yaml_text,
   ASSIGN_OR_RETURN(YAML::Node root, LoadYamlDocument(yaml_text));
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (!root.IsMap()) {
-    return absl::InvalidArgumentError(fmt::format("cannot apply --set: the job spec is {}, not "
-                                                  "a mapping",
+    return absl::InvalidArgumentError(fmt::format("invalid job spec for --set: expected a "
+                                                  "mapping, got {}",
                                                   DescribeNode(root)));
   }
   for (const std::string& override_text : overrides) {
@@ -181,7 +181,7 @@ absl::StatusOr<std::string> ApplySetOverrides(std::string_view yaml_text,
     out << root;
     return std::string(out.c_str());
   } catch (const YAML::Exception& error) {
-    return absl::InvalidArgumentError(fmt::format("cannot write the job spec: {}", error.msg));
+    return absl::InvalidArgumentError(fmt::format("failed to write the job spec: {}", error.msg));
   }
 }
 

@@ -113,8 +113,8 @@ struct JobSpec {
 
 // Parses and validates a job spec written as YAML or JSON. Errors are
 // kInvalidArgument with the field path at fault (e.g.
-// "resources.instance_count", "inputs.data.mode"); the message quotes the bad
-// value and says the fix. Rejected: malformed YAML (line and column given), a
+// "resources.instance_count", "inputs.data.mode"), and the message quotes the bad
+// value and gives the fix. Rejected: malformed YAML (line and column given), a
 // document that is not a mapping, unknown fields (closest field suggested),
 // duplicate keys, wrong types, a `type` other than command, a missing or
 // empty `command`, `${{inputs.X}}` or `${{outputs.X}}` naming nothing

@@ -20,8 +20,8 @@ namespace {
 
 constexpr std::string_view kComputePrefix = "azureml:";
 
-// Finds `value` among the names of `Enum` values; `name_of` maps a value to
-// its name. Errors name the field, the value and every supported name.
+// Reads a scalar and returns the choice whose name (from `name_of`) matches
+// it. Errors name the field, the value and every supported name.
 template <typename Enum, size_t N>
 absl::StatusOr<Enum> ReadChoice(const YAML::Node& node, std::string_view field,
                                 std::string_view what, const Enum (&choices)[N],
@@ -67,7 +67,7 @@ absl::Status ValidateEnvironmentVariableName(std::string_view field, std::string
 absl::StatusOr<std::string> ReadEnvironment(const YAML::Node& node) {
   if (!node.IsMap()) return ReadScalar(node, "environment", /*allow_empty=*/true);
 
-  // An inline environment; only its image matters to the executors.
+  // An inline environment. Only its image matters to the executors.
   RETURN_IF_ERROR(CheckMapping(node, "environment",
                                {"image", "name", "version", "description", "conda_file"}));
   if (node["conda_file"]) {

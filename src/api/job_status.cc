@@ -24,7 +24,7 @@ constexpr std::array<std::pair<JobStatus, std::string_view>, 10> kNames = {{
     {JobStatus::kCancelRequested, "CancelRequested"},
 }};
 
-// Position in the forward order; the terminal statuses share the last rank.
+// Position in the forward order. The terminal statuses share the last rank.
 // CancelRequested is handled separately by IsTransitionAllowed.
 int Rank(JobStatus status) {
   switch (status) {

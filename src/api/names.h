@@ -12,10 +12,10 @@ namespace ty::api {
 
 inline constexpr size_t kMaxNameLength = 63;
 
-// Returns OK when `name` follows the rule above. Otherwise returns
-// kInvalidArgument with field `field`; the message names `kind` (for example
-// "cluster"), quotes `name`, states the rule and points out the first illegal
-// character and its position (1-based).
+// Returns OK when `name` follows the rule above, or else kInvalidArgument
+// with field `field`. The message names `kind` (for example "cluster"),
+// quotes `name`, states the rule and points out the first illegal character
+// and its position (1-based).
 absl::Status ValidateName(std::string_view kind, std::string_view field, std::string_view name);
 
 }  // namespace ty::api

@@ -104,7 +104,7 @@ absl::StatusOr<Decomposed> Decompose(std::string_view field, std::string_view te
   if (!seen_digit) return Malformed(field, text, kSyntax);
   result.exponent10 = -fraction_digits;
 
-  // A suffix, or else a decimal exponent ("1e3", "5E-2"); "E" alone is exa.
+  // A suffix, or else a decimal exponent ("1e3", "5E-2"). "E" alone is exa.
   result.suffix = rest;
   for (const Suffix& suffix : kSuffixes) {
     if (suffix.text == rest) {
@@ -212,8 +212,8 @@ std::string FormatCpuMillis(int64_t millis) {
 std::string FormatMemoryBytes(int64_t bytes) {
   if (bytes == 0) return "0";
 
-  // The binary and decimal forms with the largest exact suffix each; the
-  // shorter wins, so 16Gi stays "16Gi" and 2000000000 becomes "2G".
+  // Each form takes its largest exact suffix and the shorter form wins, so
+  // 16Gi stays "16Gi" and 2000000000 becomes "2G".
   std::string binary = fmt::format("{}", bytes);
   for (int i = 5; i >= 0; --i) {
     int64_t unit = int64_t{1} << (10 * (i + 1));

@@ -1,10 +1,10 @@
 #pragma once
 
 // Kubernetes resource quantities ("4", "500m", "0.5", "16Gi", "1G", "2k",
-// "1e3"): a non-negative decimal number with an optional suffix, either
-// decimal (n, u, m, k, M, G, T, P, E) or binary (Ki, Mi, Gi, Ti, Pi, Ei), or
-// a decimal exponent (e3, E-2). CPU is kept in millicores and memory in
-// bytes; fractions below one unit round up, as Kubernetes does.
+// "1e3"). A quantity is a non-negative decimal number with an optional
+// suffix: decimal (n, u, m, k, M, G, T, P, E), binary (Ki, Mi, Gi, Ti, Pi,
+// Ei) or a decimal exponent (e3, E-2). CPU is kept in millicores and memory
+// in bytes. Fractions below one unit round up, as Kubernetes does.
 
 #include <cstdint>
 #include <string>
