@@ -4,6 +4,7 @@
 #include "store/job_logs.h"
 #include "store/jobs.h"
 #include "store/resources.h"
+#include "store/tracking_runs.h"
 
 namespace ty::store {
 
@@ -12,6 +13,7 @@ MigrationSet AllMigrations() {
   migrations.Add(ResourceMigrations());
   migrations.Add(JobMigrations());
   migrations.Add(JobLogMigrations());
+  migrations.Add(TrackingMigrations());
   return migrations;
 }
 

@@ -1,13 +1,12 @@
 #include "store/tracking_metrics.h"
 
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <unordered_map>
 
 #include <fmt/format.h>
 
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "common/time.h"
@@ -121,14 +120,14 @@ absl::Status StorePoints(Transaction& transaction, int64_t run_key,
   for (size_t start = 0; start < points.size(); start += kPointsPerInsert) {
     size_t rows = std::min(kPointsPerInsert, points.size() - start);
     ASSIGN_OR_RETURN(Statement insert, transaction.Prepare(InsertPointsSql(rows)));
-    int parameter = 0;
     for (size_t i = start; i < start + rows; ++i) {
       const api::MetricPoint& point = points[i];
-      insert.Bind(++parameter, states[placement[i].first].key)
-          .Bind(++parameter, point.step)
-          .Bind(++parameter, point.timestamp)
-          .Bind(++parameter, placement[i].second)
-          .Bind(++parameter, NullIfNan(point.value));
+      int first = static_cast<int>(i - start) * 5;
+      insert.Bind(first + 1, states[placement[i].first].key);
+      insert.Bind(first + 2, point.step);
+      insert.Bind(first + 3, point.timestamp);
+      insert.Bind(first + 4, placement[i].second);
+      insert.Bind(first + 5, NullIfNan(point.value));
     }
     RETURN_IF_ERROR(insert.Run());
   }
@@ -280,16 +279,22 @@ absl::StatusOr<MetricSummary> GetMetricSummary(Transaction& transaction, int64_t
 absl::StatusOr<MetricHistoryPage> GetMetricHistory(Transaction& transaction, int64_t run_key,
                                                    std::string_view name,
                                                    std::string_view page_token, int page_size) {
-  // The token holds the last point's "step timestamp sequence".
+  // The token contains the last point's "step timestamp sequence".
   int64_t after[3] = {std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::min(),
                       -1};
   std::string token_kind = fmt::format("history {}", name);
   if (!page_token.empty()) {
     ASSIGN_OR_RETURN(std::string key, DecodePageToken(token_kind, page_token));
-    std::vector<std::string_view> parts = absl::StrSplit(key, ' ');
-    bool valid = parts.size() == 3;
-    for (size_t i = 0; valid && i < 3; ++i) valid = absl::SimpleAtoi(parts[i], &after[i]);
-    if (!valid) {
+    const char* position = key.data();
+    const char* end = key.data() + key.size();
+    bool valid = true;
+    for (size_t i = 0; valid && i < 3; ++i) {
+      if (i > 0) valid = position < end && *position++ == ' ';
+      auto [next, error] = std::from_chars(position, end, after[i]);
+      valid = valid && error == std::errc();
+      position = next;
+    }
+    if (!valid || position != end) {
       return InvalidField("pageToken", "invalid page token: pass the nextPageToken of the "
                                        "previous page unchanged");
     }

@@ -1,9 +1,9 @@
 #pragma once
 
 // Metric points, params and tags of tracking runs (see tracking_runs.h).
-// Points are appended and never overwritten; each metric name of a run also
-// has a summary row (count, min, max, latest point) kept current by every
-// write, so reading summaries does not scan the points.
+// Points are appended and never overwritten. Each metric name of a run also
+// has a summary row (count, min, max, latest point) that every write keeps
+// current, so reading summaries does not scan the points.
 //
 // Every function runs inside the caller's Transaction; LogBatch needs a
 // write transaction and leaves the commit, or the rollback after an error,

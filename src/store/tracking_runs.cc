@@ -15,8 +15,8 @@ constexpr size_t kMaxExperimentNameLength = 256;
 
 constexpr std::string_view kRunSelect =
     "SELECT r.run_key, r.run_id, r.experiment_id, e.name, r.resource_group, r.workspace, "
-    "r.job_id, j.name, r.run_name, r.user_id, r.status, r.status_time, r.start_time, "
-    "r.end_time, r.created_at, j.status, j.updated_at, j.started_at, j.ended_at, j.created_at "
+    "r.job_id, j.name, r.run_name, r.user_id, r.status, r.status_job_version, r.start_time, "
+    "r.end_time, r.created_at, j.status, j.version, j.started_at, j.ended_at, j.created_at "
     "FROM tracking_runs r JOIN tracking_experiments e ON e.experiment_id = r.experiment_id "
     "LEFT JOIN jobs j ON j.id = r.job_id ";
 
@@ -51,11 +51,11 @@ TrackingRun ReadRun(const Statement& row) {
     return run;
   }
 
-  // A job run follows its job, unless runs/update set a status after the
-  // job last changed (MLflow's end_run before the job itself ends).
+  // A job run follows its job, unless runs/update set a status since the
+  // job last changed (MLflow's end_run comes before the job itself ends).
   absl::StatusOr<api::JobStatus> job_status = api::ParseJobStatus("status", row.Text(15));
   RunStatus from_job = RunStatusForJob(job_status.ok() ? *job_status : api::JobStatus::kFailed);
-  bool override_valid = own_status && row.OptionalInt(11).value_or(0) >= row.Int(16);
+  bool override_valid = own_status && row.OptionalInt(11) == row.Int(16);
   run.status = override_valid ? StatusOrRunning(*own_status) : from_job;
   run.start_time = row.OptionalInt(17).value_or(row.Int(19));
   std::optional<int64_t> job_end = row.OptionalInt(18);
@@ -238,8 +238,8 @@ absl::StatusOr<TrackingRun> CreateScriptRun(Transaction& transaction,
   std::string run_name = request.run_name.empty() ? run_id.substr(0, 8) : request.run_name;
   RETURN_IF_ERROR(transaction.Execute(
       "INSERT INTO tracking_runs (run_id, experiment_id, resource_group, workspace, run_name, "
-      "user_id, status, status_time, start_time, created_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'RUNNING', ?7, ?8, ?7)",
+      "user_id, status, start_time, created_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'RUNNING', ?8, ?7)",
       run_id, request.experiment_id, request.resource_group, request.workspace, run_name,
       request.user_id, now, request.start_time.value_or(now)));
   int64_t run_key = transaction.LastInsertRowId();
@@ -269,9 +269,10 @@ absl::StatusOr<TrackingRun> UpdateRun(Transaction& transaction, const TrackingRu
   if (update.status) status = std::string(RunStatusName(*update.status));
   RETURN_IF_ERROR(transaction.Execute(
       "UPDATE tracking_runs SET status = COALESCE(?2, status), "
-      "status_time = CASE WHEN ?2 IS NULL THEN status_time ELSE ?3 END, "
-      "end_time = COALESCE(?4, end_time), run_name = COALESCE(?5, run_name) WHERE run_key = ?1",
-      run.key, status, NowMillis(), update.end_time, update.run_name));
+      "status_job_version = CASE WHEN ?2 IS NULL THEN status_job_version ELSE "
+      "(SELECT version FROM jobs WHERE jobs.id = tracking_runs.job_id) END, "
+      "end_time = COALESCE(?3, end_time), run_name = COALESCE(?4, run_name) WHERE run_key = ?1",
+      run.key, status, update.end_time, update.run_name));
   return ReadOneRun(transaction, "r.run_id", run.run_id);
 }
 

@@ -37,10 +37,11 @@ CREATE TABLE tracking_runs (
   job_id TEXT UNIQUE REFERENCES jobs(id) ON DELETE CASCADE,
   run_name TEXT NOT NULL,
   user_id TEXT NOT NULL DEFAULT '',
-  -- For a job run, a status set through runs/update, valid until the job
-  -- changes after status_time; the job's own status applies otherwise.
+  -- For a job run, a status set through runs/update, valid while the job's
+  -- version is still status_job_version; the job's own status applies
+  -- after the job changes.
   status TEXT,
-  status_time INTEGER,
+  status_job_version INTEGER,
   start_time INTEGER,
   end_time INTEGER,
   created_at INTEGER NOT NULL
