@@ -23,23 +23,29 @@ bool Setting(const nlohmann::json& settings, const char* key, bool fallback) {
   return fallback;
 }
 
-// Creates `folder` or finds it already there. Returns the status message
-// prefix, or an error message.
-absl::StatusOr<std::string> EnsureFolder(const fs::path& folder) {
+// The outcome of EnsureFolder: whether the folder was there already, and
+// the phrase that says so for a status message.
+struct FolderResult {
+  bool reused = false;
+  std::string phrase;
+};
+
+// Creates `folder` or finds it already there and writable.
+absl::StatusOr<FolderResult> EnsureFolder(const fs::path& folder) {
   std::error_code error;
   if (fs::is_directory(folder, error)) {
     if (access(folder.c_str(), W_OK) != 0) {
       return absl::PermissionDeniedError(
           absl::StrCat("'", folder.string(), "' exists but is not writable by the agent"));
     }
-    return absl::StrCat("already present at '", folder.string(), "', reused");
+    return FolderResult{true, absl::StrCat("already present at '", folder.string(), "', reused")};
   }
   fs::create_directories(folder, error);
   if (error) {
     return absl::InternalError(
         absl::StrCat("create '", folder.string(), "': ", error.message()));
   }
-  return absl::StrCat("created '", folder.string(), "'");
+  return FolderResult{false, absl::StrCat("created at '", folder.string(), "'")};
 }
 
 }  // namespace
@@ -71,7 +77,7 @@ ExtensionReport ExtensionReconciler::Reconcile(const nlohmann::json& item) {
     log_shipping_by_extension_.erase(report.extension);
     report.install_state = "Deleting";
     report.removed = true;
-    report.statuses.push_back({"training", "Removed", "the cluster no longer accepts jobs"});
+    report.statuses.push_back({"training", "Skipped", "removed: the cluster no longer accepts jobs"});
     return report;
   }
 
@@ -143,7 +149,7 @@ ComponentStatus ExtensionReconciler::ReconcileGpus(bool wanted) {
             "no NVIDIA GPU found (nvidia-smi absent or reports none): the cluster runs CPU jobs"};
   }
   // The driver and nvidia-smi come with the host; the agent only uses them.
-  return {"nvidiaDevicePlugin", "Installed",
+  return {"nvidiaDevicePlugin", "Reused",
           absl::StrCat("already present: NVIDIA driver found and reused, ", models.size(),
                        " GPU(s): ", absl::StrJoin(models, ", "))};
 }
@@ -159,7 +165,7 @@ ComponentStatus ExtensionReconciler::ReconcileStorage(bool wanted,
   // under this root, so it must exist and be writable. `volumePluginDir`
   // matters only on Kubernetes nodes.
   fs::path root = fs::path(state_dir_) / "volumes";
-  absl::StatusOr<std::string> result = EnsureFolder(root);
+  absl::StatusOr<FolderResult> result = EnsureFolder(root);
   if (!result.ok()) {
     return {"storageMount", "Failed", std::string(result.status().message())};
   }
@@ -168,8 +174,8 @@ ComponentStatus ExtensionReconciler::ReconcileStorage(bool wanted,
   if (statvfs(root.c_str(), &stats) == 0) {
     space = absl::StrCat(", ", (stats.f_bavail * stats.f_frsize) >> 20, " MiB free");
   }
-  return {"storageMount", "Installed",
-          absl::StrCat("data volume root ", *result, space, " (volumePluginDir '",
+  return {"storageMount", result->reused ? "Reused" : "Installed",
+          absl::StrCat("data volume root ", result->phrase, space, " (volumePluginDir '",
                        volume_plugin_dir, "' is used on Kubernetes only)")};
 }
 
@@ -177,10 +183,11 @@ ComponentStatus ExtensionReconciler::ReconcileLogShipping(bool wanted) {
   if (!wanted) {
     return {"logShipping", "Skipped", "logAnalyticsWS=False: job logs stay in the workspace only"};
   }
-  absl::StatusOr<std::string> result = EnsureFolder(fs::path(state_dir_) / "log-analytics");
+  absl::StatusOr<FolderResult> result = EnsureFolder(fs::path(state_dir_) / "log-analytics");
   if (!result.ok()) return {"logShipping", "Failed", std::string(result.status().message())};
-  return {"logShipping", "Installed",
-          absl::StrCat("job log lines are also written as JSON lines to the log store, ", *result)};
+  return {"logShipping", result->reused ? "Reused" : "Installed",
+          absl::StrCat("job log lines are also written as JSON lines to the log store, ",
+                       result->phrase)};
 }
 
 }  // namespace ty::agent

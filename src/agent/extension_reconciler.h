@@ -13,7 +13,7 @@ namespace ty::agent {
 
 struct ComponentStatus {
   std::string component;
-  std::string state;  // "Installed", "Skipped", "Failed" or "Removed"
+  std::string state;  // "Installed", "Reused", "Skipped" or "Failed"
   std::string message;
 };
 
