@@ -15,6 +15,11 @@ struct ClientOptions {
   std::string ca_file;           // PEM bundle that verifies https servers; empty: system store
   bool use_proxy_env = true;     // honour HTTPS_PROXY/HTTP_PROXY/NO_PROXY; loopback never proxied
   std::chrono::milliseconds timeout{30000};  // per request, connect included
+  // A proxy URL ("http://[user:password@]host:port") used for every target,
+  // loopback included, in place of the environment. Tests use it to reach a
+  // local proxy, which the environment rules never select.
+  std::string proxy_override;
+  size_t max_response_bytes = size_t{1} << 30;  // larger bodies fail with kResourceExhausted
 };
 
 // A blocking HTTP/1.1 client for one base URL ("http://127.0.0.1:8080" or
@@ -31,7 +36,9 @@ class Client {
 
   // Sends one request; `target` is the path and query ("/api/v1/x?y=1").
   // Any HTTP status is a successful result; errors are transport failures:
-  // kUnavailable (connect, reset, proxy), kDeadlineExceeded (timeout).
+  // kUnavailable (connect, reset, proxy, TLS verification),
+  // kDeadlineExceeded (timeout), kResourceExhausted (response body over
+  // ClientOptions::max_response_bytes).
   virtual absl::StatusOr<Response> Send(std::string_view method, std::string_view target,
                                         std::string_view body = {},
                                         std::string_view content_type = "application/json",

@@ -45,4 +45,9 @@ std::string PercentDecode(std::string_view text);
 // Percent-encodes everything but unreserved characters (RFC 3986).
 std::string PercentEncode(std::string_view text);
 
+// Builds a response with the project's JSON error body
+// {"error": {"code": `code`, "message": `message`}}; `code` is an absl status
+// code name such as "NotFound".
+Response ErrorResponse(int status, std::string_view code, std::string_view message);
+
 }  // namespace ty::http
