@@ -10,9 +10,8 @@
 
 #include <fmt/format.h>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "api/job_spec.h"
 
 namespace ty::executors::local {
 namespace {
@@ -190,57 +189,13 @@ std::string ShellQuote(const std::string& value) {
 absl::StatusOr<std::string> SubstituteCommand(
     const std::string& command, const std::map<std::string, agent::InputBinding>& inputs,
     const std::map<std::string, std::string>& output_dirs) {
-  std::string result;
-  size_t position = 0;
-  while (true) {
-    size_t start = command.find("${{", position);
-    if (start == std::string::npos) break;
-    result.append(command, position, start - position);
-    size_t end = command.find("}}", start);
-    if (end == std::string::npos) {
-      return absl::InvalidArgumentError(fmt::format(
-          "command has an unterminated reference at '{}'; close it with '}}}}'",
-          command.substr(start, 40)));
-    }
-    std::string reference(
-        absl::StripAsciiWhitespace(absl::string_view(command).substr(start + 3, end - start - 3)));
-
-    std::string value;
-    if (reference.starts_with("inputs.")) {
-      std::string name = reference.substr(7);
-      auto input = inputs.find(name);
-      if (input == inputs.end()) {
-        std::vector<std::string> names;
-        for (const auto& [known, binding] : inputs) names.push_back(known);
-        return absl::InvalidArgumentError(fmt::format(
-            "command refers to input '{}', which the job does not declare; declared inputs: [{}]",
-            name, absl::StrJoin(names, ", ")));
-      }
-      const agent::InputBinding& binding = input->second;
-      value = binding.type == "literal" ? binding.value : ShellQuote(binding.value);
-    } else if (reference.starts_with("outputs.")) {
-      std::string name = reference.substr(8);
-      auto output = output_dirs.find(name);
-      if (output == output_dirs.end()) {
-        std::vector<std::string> names;
-        for (const auto& [known, folder] : output_dirs) names.push_back(known);
-        return absl::InvalidArgumentError(fmt::format(
-            "command refers to output '{}', which the job does not declare; declared outputs: "
-            "[{}]",
-            name, absl::StrJoin(names, ", ")));
-      }
-      value = ShellQuote(output->second);
-    } else {
-      return absl::InvalidArgumentError(fmt::format(
-          "command has the unsupported expression '${{{{{}}}}}'; only inputs.NAME and "
-          "outputs.NAME can be substituted",
-          reference));
-    }
-    result += value;
-    position = end + 2;
+  std::map<std::string, std::string> input_values;
+  for (const auto& [name, binding] : inputs) {
+    input_values[name] = binding.type == "literal" ? binding.value : ShellQuote(binding.value);
   }
-  result.append(command, position, std::string::npos);
-  return result;
+  std::map<std::string, std::string> output_paths;
+  for (const auto& [name, folder] : output_dirs) output_paths[name] = ShellQuote(folder);
+  return api::SubstituteCommand(command, input_values, output_paths);
 }
 
 }  // namespace ty::executors::local

@@ -55,11 +55,12 @@ absl::Status ExtractCodeArchive(const std::string& archive, const std::string& d
 // would interpret, and unchanged otherwise.
 std::string ShellQuote(const std::string& value);
 
-// Replaces ${{inputs.NAME}} with the input's literal value (unquoted, as
-// written in the job spec) or local path (shell-quoted when needed), and
-// ${{outputs.NAME}} with the output's absolute folder, shell-quoted when
-// needed. Errors: kInvalidArgument naming a reference to an input or output
-// the job does not declare, or an unterminated reference.
+// Substitutes the command's references with api::SubstituteCommand:
+// ${{inputs.NAME}} becomes the input's literal value (unquoted, as written in
+// the job spec) or its local path, ${{outputs.NAME}} the output's absolute
+// folder; paths are shell-quoted when needed. Errors: kInvalidArgument for a
+// reference to an input or output the job does not declare, or any other
+// ${{...}} expression.
 absl::StatusOr<std::string> SubstituteCommand(
     const std::string& command, const std::map<std::string, agent::InputBinding>& inputs,
     const std::map<std::string, std::string>& output_dirs);

@@ -138,15 +138,15 @@ TEST(SubstituteCommand, RejectsUndeclaredInput) {
   auto command = SubstituteCommand("echo ${{inputs.missing}}", {{"lr", {.type = "literal"}}}, {});
 
   EXPECT_EQ(command.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(command.status().message(), HasSubstr("input 'missing'"));
-  EXPECT_THAT(command.status().message(), HasSubstr("declared inputs: [lr]"));
+  EXPECT_THAT(command.status().message(), HasSubstr("names no input 'missing'"));
+  EXPECT_THAT(command.status().message(), HasSubstr("lr"));
 }
 
 TEST(SubstituteCommand, RejectsOtherExpressions) {
   auto command = SubstituteCommand("echo ${{secrets.token}}", {}, {});
 
   EXPECT_EQ(command.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(command.status().message(), HasSubstr("'${{secrets.token}}'"));
+  EXPECT_THAT(command.status().message(), HasSubstr("secrets.token"));
 }
 
 TEST(SubstituteCommand, RejectsUnterminatedReference) {
