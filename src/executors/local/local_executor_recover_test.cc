@@ -2,8 +2,12 @@
 // same work root: jobs survive and their real outcomes are reported.
 
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <map>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -31,7 +35,104 @@ bool WaitForFile(const std::string& path) {
   return false;
 }
 
+// A real executor in a process of its own (`ty_test_shim agent`), so a test
+// can kill it with SIGKILL. It prints "status ..." and "log <rank> <stream>
+// <offset> <text>" lines.
+class AgentProcess {
+ public:
+  AgentProcess(const std::string& work_root, const std::string& job_id,
+               const std::string& command) {
+    int out[2];
+    if (pipe(out) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], STDOUT_FILENO);
+      close(out[0]);
+      close(out[1]);
+      execl(TY_TEST_SHIM_PATH, TY_TEST_SHIM_PATH, "agent", work_root.c_str(), job_id.c_str(),
+            command.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    stream_ = fdopen(out[0], "r");
+  }
+
+  ~AgentProcess() {
+    KillNow();
+    if (stream_ != nullptr) fclose(stream_);
+  }
+
+  // Reads the agent's lines until one ends with `suffix`; false at the end
+  // of its output.
+  bool ReadUntilSuffix(const std::string& suffix) {
+    char buffer[4096];
+    while (stream_ != nullptr && fgets(buffer, sizeof(buffer), stream_) != nullptr) {
+      std::string line(buffer);
+      if (!line.empty() && line.back() == '\n') line.pop_back();
+      lines_.push_back(line);
+      if (line.ends_with(suffix)) return true;
+    }
+    return false;
+  }
+
+  void KillNow() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+  // The log lines of rank 0's stdout by offset.
+  std::map<int64_t, std::string> StdoutByOffset() const {
+    std::map<int64_t, std::string> lines;
+    for (const std::string& line : lines_) {
+      long long offset = 0;
+      int consumed = 0;
+      if (std::sscanf(line.c_str(), "log 0 stdout %lld %n", &offset, &consumed) == 1) {
+        lines[offset] = line.substr(consumed);
+      }
+    }
+    return lines;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* stream_ = nullptr;
+  std::vector<std::string> lines_;
+};
+
 class LocalExecutorRecoverTest : public LocalExecutorTestBase {};
+
+// Verifies that killing the agent with SIGKILL mid-job loses no line and no
+// outcome: a new executor re-attaches and finishes the report.
+TEST_F(LocalExecutorRecoverTest, KilledAgentLosesNoLine) {
+  AgentProcess agent(work_root_, "killed-agent",
+                     "for i in $(seq 1 100); do echo line-$i; done; "
+                     "while [ ! -f go ]; do sleep 0.02; done; "
+                     "for i in $(seq 101 200); do echo line-$i; done; exit 6");
+  ASSERT_TRUE(agent.ReadUntilSuffix(" line-100"));
+  agent.KillNow();
+
+  RecordingListener listener;
+  auto executor = MakeExecutor(&listener);
+  ASSERT_TRUE(executor->Recover().ok());
+  std::ofstream(CodeDir("killed-agent") + "/go").put('\n');
+  auto end = listener.WaitForEnd("killed-agent");
+
+  ASSERT_TRUE(end.has_value());
+  EXPECT_EQ(end->status, "Failed");
+  EXPECT_EQ(end->exit_code, 6);
+  std::map<int64_t, std::string> lines = agent.StdoutByOffset();
+  for (const auto& [offset, text] : listener.LinesByOffset("killed-agent", 0)) {
+    auto [existing, inserted] = lines.emplace(offset, text);
+    EXPECT_EQ(existing->second, text) << "offset " << offset;
+  }
+  std::vector<std::string> merged;
+  for (const auto& [offset, text] : lines) merged.push_back(text);
+  std::vector<std::string> expected;
+  for (int i = 1; i <= 200; ++i) expected.push_back(fmt::format("line-{}", i));
+  EXPECT_EQ(merged, expected);
+}
 
 TEST_F(LocalExecutorRecoverTest, SleepingJobCompletesUnderNewExecutor) {
   RecordingListener first_listener;

@@ -57,6 +57,7 @@ void RecordingListener::OnLog(const agent::LogChunk& chunk) {
   StreamLines& stream = streams_[fmt::format("{}/{}/{}", chunk.job_id, chunk.rank, chunk.stream)];
   int64_t offset = chunk.offset;
   for (const auto& [time_ms, text] : chunk.lines) {
+    stream.by_offset[offset] = text;
     if (offset >= stream.next_offset) {
       stream.lines.push_back(text);
       stream.next_offset = offset + static_cast<int64_t>(text.size()) + 1;
@@ -133,6 +134,13 @@ std::vector<std::string> RecordingListener::Lines(const std::string& job_id, int
                                                   const std::string& stream) {
   std::lock_guard lock(mu_);
   return streams_[fmt::format("{}/{}/{}", job_id, rank, stream)].lines;
+}
+
+std::map<int64_t, std::string> RecordingListener::LinesByOffset(const std::string& job_id,
+                                                                int rank,
+                                                                const std::string& stream) {
+  std::lock_guard lock(mu_);
+  return streams_[fmt::format("{}/{}/{}", job_id, rank, stream)].by_offset;
 }
 
 std::vector<std::string> RecordingListener::Sequence(const std::string& job_id) {

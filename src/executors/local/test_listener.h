@@ -55,6 +55,9 @@ class RecordingListener : public agent::ExecutorListener {
   // already received are dropped, as the agent does.
   std::vector<std::string> Lines(const std::string& job_id, int rank,
                                  const std::string& stream = "stdout");
+  // Every line received for one stream by its offset, repeats included.
+  std::map<int64_t, std::string> LinesByOffset(const std::string& job_id, int rank,
+                                               const std::string& stream = "stdout");
   // "status:<S>" and "upload:<name>" entries in the order they happened.
   std::vector<std::string> Sequence(const std::string& job_id);
 
@@ -68,6 +71,7 @@ class RecordingListener : public agent::ExecutorListener {
   struct StreamLines {
     int64_t next_offset = 0;
     std::vector<std::string> lines;
+    std::map<int64_t, std::string> by_offset;
   };
 
   std::mutex mu_;
