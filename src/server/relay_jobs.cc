@@ -12,7 +12,7 @@
 #include "common/status_macros.h"
 #include "common/time.h"
 #include "server/relay_hub.h"
-#include "server/relay_store.h"
+#include "store/assignments.h"
 #include "store/clusters.h"
 #include "store/job_logs.h"
 #include "store/job_tokens.h"
@@ -70,19 +70,19 @@ void RelayHub::ReconcileInventory(Session& session, const json& jobs) {
     }
   }
 
-  std::vector<Assignment> active;
+  std::vector<store::Assignment> active;
   {
     absl::StatusOr<store::Transaction> transaction = database_.Begin();
     if (!transaction.ok()) return;
-    if (!ResetCancelSent(*transaction, session.cluster_id).ok()) return;
-    absl::StatusOr<std::vector<Assignment>> listed =
-        ActiveAssignments(*transaction, session.cluster_id);
+    if (!store::ResetCancelSent(*transaction, session.cluster_id).ok()) return;
+    absl::StatusOr<std::vector<store::Assignment>> listed =
+        store::ActiveAssignments(*transaction, session.cluster_id);
     if (!listed.ok() || !transaction->Commit().ok()) return;
     active = std::move(*listed);
   }
 
   std::set<std::string> assigned;
-  for (const Assignment& assignment : active) {
+  for (const store::Assignment& assignment : active) {
     assigned.insert(assignment.job_id);
     if (held.count(assignment.job_id)) continue;
     if (!assignment.acknowledged) {
@@ -109,7 +109,7 @@ void RelayHub::ReconcileInventory(Session& session, const json& jobs) {
                             .time_millis = NowMillis()})
         .IgnoreError();
     absl::StatusOr<store::Transaction> transaction = database_.Begin();
-    if (transaction.ok() && MarkAssignmentFinal(*transaction, assignment.job_id).ok()) {
+    if (transaction.ok() && store::MarkAssignmentFinal(*transaction, assignment.job_id).ok()) {
       transaction->Commit().IgnoreError();
     }
   }
@@ -135,7 +135,7 @@ void RelayHub::ApplyAck(Session& session, const json& frame) {
   if (!frame.contains("id") || !frame["id"].is_string()) return;
   absl::StatusOr<store::Transaction> transaction = database_.Begin();
   if (!transaction.ok()) return;
-  absl::StatusOr<std::string> job = AcknowledgeAssignment(*transaction, frame["id"].get<std::string>());
+  absl::StatusOr<std::string> job = store::AcknowledgeAssignment(*transaction, frame["id"].get<std::string>());
   if (job.ok()) transaction->Commit().IgnoreError();
 }
 
@@ -156,7 +156,7 @@ absl::Status RelayHub::ApplyJobStatus(Session& session, const json& frame) {
   // Only the cluster the job was assigned to may move it.
   {
     ASSIGN_OR_RETURN(store::Transaction transaction, database_.BeginRead());
-    ASSIGN_OR_RETURN(std::optional<Assignment> assignment, FindAssignment(transaction, job_id));
+    ASSIGN_OR_RETURN(std::optional<store::Assignment> assignment, store::FindAssignment(transaction, job_id));
     if (!assignment || assignment->cluster_id != session.cluster_id) {
       return absl::PermissionDeniedError(
           absl::StrCat("job '", job_id, "' is not assigned to cluster '", session.cluster_ref, "'"));
@@ -166,7 +166,7 @@ absl::Status RelayHub::ApplyJobStatus(Session& session, const json& frame) {
   if (!changed.ok()) return changed.status();
   if (!update.rank && api::IsTerminal(status)) {
     ASSIGN_OR_RETURN(store::Transaction transaction, database_.Begin());
-    RETURN_IF_ERROR(MarkAssignmentFinal(transaction, job_id));
+    RETURN_IF_ERROR(store::MarkAssignmentFinal(transaction, job_id));
     // A final job's processes are gone, so its tracking tokens go too.
     ASSIGN_OR_RETURN(store::TrackingRun run, store::GetRunForJob(transaction, job_id));
     RETURN_IF_ERROR(store::RevokeJobTokens(transaction, run.key));
@@ -206,7 +206,7 @@ absl::Status RelayHub::ApplyLog(Session& session, const json& frame) {
   }
   {
     ASSIGN_OR_RETURN(store::Transaction transaction, database_.BeginRead());
-    ASSIGN_OR_RETURN(std::optional<Assignment> assignment, FindAssignment(transaction, chunk.job_id));
+    ASSIGN_OR_RETURN(std::optional<store::Assignment> assignment, store::FindAssignment(transaction, chunk.job_id));
     if (!assignment || assignment->cluster_id != session.cluster_id) {
       return absl::PermissionDeniedError(absl::StrCat(
           "job '", chunk.job_id, "' is not assigned to cluster '", session.cluster_ref, "'"));
@@ -235,7 +235,7 @@ absl::Status RelayHub::ApplyArtifact(Session& session, const json& frame) {
   }
   {
     ASSIGN_OR_RETURN(store::Transaction transaction, database_.BeginRead());
-    ASSIGN_OR_RETURN(std::optional<Assignment> assignment, FindAssignment(transaction, job_id));
+    ASSIGN_OR_RETURN(std::optional<store::Assignment> assignment, store::FindAssignment(transaction, job_id));
     if (!assignment || assignment->cluster_id != session.cluster_id) {
       return absl::PermissionDeniedError(
           absl::StrCat("job '", job_id, "' is not assigned to cluster '", session.cluster_ref, "'"));

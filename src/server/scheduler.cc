@@ -14,7 +14,7 @@
 #include "common/time.h"
 #include "server/launch_builder.h"
 #include "server/placement.h"
-#include "server/relay_store.h"
+#include "store/assignments.h"
 #include "store/job_tokens.h"
 #include "store/resources.h"
 #include "store/tracking_runs.h"
@@ -101,10 +101,10 @@ void Scheduler::ScheduleCluster(const std::string& cluster_id,
     absl::StatusOr<store::Transaction> transaction = database_.BeginRead();
     if (!transaction.ok()) return;
     absl::StatusOr<store::Resource> cluster = store::GetResource(*transaction, cluster_id);
-    absl::StatusOr<std::vector<Assignment>> active = ActiveAssignments(*transaction, cluster_id);
+    absl::StatusOr<std::vector<store::Assignment>> active = store::ActiveAssignments(*transaction, cluster_id);
     if (!cluster.ok() || !active.ok()) return;
     free = NodesFromCapacity(cluster->properties.value("capacity", json()));
-    for (const Assignment& assignment : *active) {
+    for (const store::Assignment& assignment : *active) {
       for (absl::string_view index : absl::StrSplit(assignment.placement, ',')) {
         size_t node = 0;
         if (!absl::SimpleAtoi(index, &node) || node >= free.size()) continue;
@@ -152,7 +152,7 @@ void Scheduler::ScheduleCluster(const std::string& cluster_id,
 
 absl::Status Scheduler::Assign(const store::JobRecord& job, const json& launch,
                                const GangRequest& request, const std::string& placement) {
-  Assignment assignment;
+  store::Assignment assignment;
   assignment.job_id = job.id;
   assignment.cluster_id = job.cluster_id;
   assignment.message_id = "assign-" + NewId();
@@ -179,7 +179,7 @@ absl::Status Scheduler::Assign(const store::JobRecord& job, const json& launch,
     environment["MLFLOW_RUN_ID"] = run.run_id;
     environment["MLFLOW_EXPERIMENT_ID"] = std::to_string(run.experiment_id);
     assignment.launch = Dump(frame_job);
-    RETURN_IF_ERROR(InsertAssignment(transaction, assignment));
+    RETURN_IF_ERROR(store::InsertAssignment(transaction, assignment));
     ASSIGN_OR_RETURN(bool moved,
                      store::AppendJobStatus(
                          transaction, {.job_id = job.id,
@@ -202,14 +202,14 @@ absl::Status Scheduler::Assign(const store::JobRecord& job, const json& launch,
 void Scheduler::SendCancels(const std::string& cluster_id) {
   absl::StatusOr<store::Transaction> transaction = database_.Begin();
   if (!transaction.ok()) return;
-  absl::StatusOr<std::vector<Assignment>> active = ActiveAssignments(*transaction, cluster_id);
+  absl::StatusOr<std::vector<store::Assignment>> active = store::ActiveAssignments(*transaction, cluster_id);
   if (!active.ok()) return;
   std::vector<json> frames;
-  for (const Assignment& assignment : *active) {
+  for (const store::Assignment& assignment : *active) {
     if (assignment.cancel_sent) continue;
     absl::StatusOr<store::JobRecord> job = store::GetJob(*transaction, assignment.job_id);
     if (!job.ok() || job->status != api::JobStatus::kCancelRequested) continue;
-    if (!SetCancelSent(*transaction, assignment.job_id, true).ok()) return;
+    if (!store::SetCancelSent(*transaction, assignment.job_id, true).ok()) return;
     frames.push_back({{"type", "cancel"},
                       {"id", "cancel-" + NewId()},
                       {"job", assignment.job_id},

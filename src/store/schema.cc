@@ -1,6 +1,7 @@
 #include "store/schema.h"
 
 #include "common/status_macros.h"
+#include "store/assignments.h"
 #include "store/job_logs.h"
 #include "store/jobs.h"
 #include "store/resources.h"
@@ -13,6 +14,7 @@ MigrationSet AllMigrations() {
   migrations.Add(ResourceMigrations());
   migrations.Add(JobMigrations());
   migrations.Add(JobLogMigrations());
+  migrations.Add(AssignmentMigrations());
   migrations.Add(TrackingMigrations());
   return migrations;
 }

@@ -1,8 +1,8 @@
-#include "server/relay_store.h"
+#include "store/assignments.h"
 
-namespace ty::server {
+namespace ty::store {
 
-std::vector<store::Migration> RelayMigrations() {
+std::vector<Migration> AssignmentMigrations() {
   return {{"relay_0001_create",
            "CREATE TABLE relay_assignments ("
            "  job_id TEXT PRIMARY KEY,"
@@ -26,7 +26,7 @@ constexpr char kColumns[] =
     "job_id, cluster_id, message_id, launch, acknowledged, cancel_sent, cpus, memory_bytes, "
     "gpus, instances, placement";
 
-Assignment ReadAssignment(const store::Statement& row) {
+Assignment ReadAssignment(const Statement& row) {
   Assignment assignment;
   assignment.job_id = row.Text(0);
   assignment.cluster_id = row.Text(1);
@@ -44,7 +44,7 @@ Assignment ReadAssignment(const store::Statement& row) {
 
 }  // namespace
 
-absl::Status InsertAssignment(store::Transaction& transaction, const Assignment& assignment) {
+absl::Status InsertAssignment(Transaction& transaction, const Assignment& assignment) {
   return transaction.Execute(
       "INSERT INTO relay_assignments (job_id, cluster_id, message_id, launch, acknowledged, "
       "cancel_sent, cpus, memory_bytes, gpus, instances, placement) VALUES (?1, ?2, ?3, ?4, ?5, "
@@ -54,9 +54,9 @@ absl::Status InsertAssignment(store::Transaction& transaction, const Assignment&
       assignment.gpus, assignment.instances, assignment.placement);
 }
 
-absl::StatusOr<std::optional<Assignment>> FindAssignment(store::Transaction& transaction,
+absl::StatusOr<std::optional<Assignment>> FindAssignment(Transaction& transaction,
                                                          std::string_view job_id) {
-  absl::StatusOr<store::Statement> query = transaction.Query(
+  absl::StatusOr<Statement> query = transaction.Query(
       std::string("SELECT ") + kColumns + " FROM relay_assignments WHERE job_id = ?1", job_id);
   if (!query.ok()) return query.status();
   absl::StatusOr<bool> row = query->Step();
@@ -65,9 +65,9 @@ absl::StatusOr<std::optional<Assignment>> FindAssignment(store::Transaction& tra
   return std::optional<Assignment>(ReadAssignment(*query));
 }
 
-absl::StatusOr<std::vector<Assignment>> ActiveAssignments(store::Transaction& transaction,
+absl::StatusOr<std::vector<Assignment>> ActiveAssignments(Transaction& transaction,
                                                           std::string_view cluster_id) {
-  absl::StatusOr<store::Statement> query = transaction.Query(
+  absl::StatusOr<Statement> query = transaction.Query(
       std::string("SELECT ") + kColumns +
           " FROM relay_assignments WHERE cluster_id = ?1 AND final = 0 ORDER BY rowid",
       cluster_id);
@@ -82,9 +82,9 @@ absl::StatusOr<std::vector<Assignment>> ActiveAssignments(store::Transaction& tr
   return assignments;
 }
 
-absl::StatusOr<std::string> AcknowledgeAssignment(store::Transaction& transaction,
+absl::StatusOr<std::string> AcknowledgeAssignment(Transaction& transaction,
                                                   std::string_view message_id) {
-  absl::StatusOr<store::Statement> query = transaction.Query(
+  absl::StatusOr<Statement> query = transaction.Query(
       "UPDATE relay_assignments SET acknowledged = 1 WHERE message_id = ?1 RETURNING job_id",
       message_id);
   if (!query.ok()) return query.status();
@@ -99,18 +99,18 @@ absl::StatusOr<std::string> AcknowledgeAssignment(store::Transaction& transactio
   return job_id;
 }
 
-absl::Status SetCancelSent(store::Transaction& transaction, std::string_view job_id, bool sent) {
+absl::Status SetCancelSent(Transaction& transaction, std::string_view job_id, bool sent) {
   return transaction.Execute("UPDATE relay_assignments SET cancel_sent = ?2 WHERE job_id = ?1",
                              job_id, sent);
 }
 
-absl::Status MarkAssignmentFinal(store::Transaction& transaction, std::string_view job_id) {
+absl::Status MarkAssignmentFinal(Transaction& transaction, std::string_view job_id) {
   return transaction.Execute("UPDATE relay_assignments SET final = 1 WHERE job_id = ?1", job_id);
 }
 
-absl::Status ResetCancelSent(store::Transaction& transaction, std::string_view cluster_id) {
+absl::Status ResetCancelSent(Transaction& transaction, std::string_view cluster_id) {
   return transaction.Execute(
       "UPDATE relay_assignments SET cancel_sent = 0 WHERE cluster_id = ?1", cluster_id);
 }
 
-}  // namespace ty::server
+}  // namespace ty::store

@@ -1,6 +1,6 @@
 #pragma once
 
-// What the relay remembers between connections: which job was assigned to
+// Job assignments: what the relay remembers between connections: which job was assigned to
 // which cluster, whether the agent acknowledged it, and what it reserves.
 
 #include <cstdint>
@@ -14,9 +14,9 @@
 #include "store/database.h"
 #include "store/migrations.h"
 
-namespace ty::server {
+namespace ty::store {
 
-std::vector<store::Migration> RelayMigrations();
+std::vector<Migration> AssignmentMigrations();
 
 struct Assignment {
   std::string job_id;      // "<group>/<workspace>/<job>"
@@ -34,26 +34,26 @@ struct Assignment {
 };
 
 // Records a new assignment. kAlreadyExists when the job already has one.
-absl::Status InsertAssignment(store::Transaction& transaction, const Assignment& assignment);
+absl::Status InsertAssignment(Transaction& transaction, const Assignment& assignment);
 
-absl::StatusOr<std::optional<Assignment>> FindAssignment(store::Transaction& transaction,
+absl::StatusOr<std::optional<Assignment>> FindAssignment(Transaction& transaction,
                                                          std::string_view job_id);
 
 // The assignments of a cluster whose jobs are not final yet.
-absl::StatusOr<std::vector<Assignment>> ActiveAssignments(store::Transaction& transaction,
+absl::StatusOr<std::vector<Assignment>> ActiveAssignments(Transaction& transaction,
                                                           std::string_view cluster_id);
 
 // Marks the `assign` frame with `message_id` acknowledged; unknown ids are
 // ignored so a repeated ack is harmless. Returns the job id, or "".
-absl::StatusOr<std::string> AcknowledgeAssignment(store::Transaction& transaction,
+absl::StatusOr<std::string> AcknowledgeAssignment(Transaction& transaction,
                                                   std::string_view message_id);
 
-absl::Status SetCancelSent(store::Transaction& transaction, std::string_view job_id, bool sent);
+absl::Status SetCancelSent(Transaction& transaction, std::string_view job_id, bool sent);
 
 // Releases the job's reservation once it is final.
-absl::Status MarkAssignmentFinal(store::Transaction& transaction, std::string_view job_id);
+absl::Status MarkAssignmentFinal(Transaction& transaction, std::string_view job_id);
 
 // Clears every cancel_sent mark of a cluster, when it reconnects.
-absl::Status ResetCancelSent(store::Transaction& transaction, std::string_view cluster_id);
+absl::Status ResetCancelSent(Transaction& transaction, std::string_view cluster_id);
 
-}  // namespace ty::server
+}  // namespace ty::store
