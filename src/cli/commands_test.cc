@@ -314,6 +314,26 @@ TEST_F(CommandsTest, DownloadChecksDigestAndKeepsPaths) {
   EXPECT_EQ(*ReadFile(folder_ / "outputs" / "a b.txt"), "/\n");
 }
 
+TEST_F(CommandsTest, JobShowTableIncludesHistoryNodesMetrics) {
+  std::string job = "/api/v1/resourceGroups/rg/workspaces/ws/jobs/j1";
+  server_.On("GET", job, 200, R"({"name": "j1", "properties": {
+      "status": "Failed", "error": "rank 1 exited with code 3",
+      "history": [{"status": "Queued", "time": "t1", "message": "waiting for capacity"}],
+      "nodes": [{"node": "n0", "rank": 1, "status": "Failed", "exitCode": 3}]}})");
+  server_.On("GET", job + "/metrics?pageSize=1000", 200, R"({"items": [
+      {"name": "loss", "latest": {"step": 19, "value": 0.12}, "min": 0.12, "max": 2.3,
+       "count": 20}]})");
+
+  auto result = RunCliForTest({"ml", "job", "show", "-n", "j1", "-g", "rg", "-w", "ws"}, server_,
+                              kEnv);
+
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("Error:        rank 1 exited with code 3"));
+  EXPECT_THAT(result.out, HasSubstr("Queued  t1    waiting for capacity"));
+  EXPECT_THAT(result.out, HasSubstr("n0    1     Failed  3"));
+  EXPECT_THAT(result.out, HasSubstr("loss    0.12    19    0.12  2.3  20"));
+}
+
 TEST_F(CommandsTest, LoginVerifiesTokenAndSavesConfig) {
   server_.On("GET", "/api/v1/locations", 200, R"({"items": ["eastus"]})");
   std::filesystem::path token = folder_ / "admin-token";

@@ -135,9 +135,23 @@ absl::Status ListJobs(CommandContext& context) {
 absl::Status ShowJob(CommandContext& context) {
   ASSIGN_OR_RETURN(JobTarget target, Target(context));
   ASSIGN_OR_RETURN(ApiClient * api, context.Api());
-  ASSIGN_OR_RETURN(nlohmann::json job, api->Get(JobPath(target.group, target.workspace,
-                                                        context.flags().Value("--name"))));
-  context.Print(job, [&] { return RenderJobDetails(job); });
+  std::string path = JobPath(target.group, target.workspace, context.flags().Value("--name"));
+  ASSIGN_OR_RETURN(nlohmann::json job, api->Get(path));
+  if (context.output() != OutputFormat::kTable) {
+    context.Print(job, [] { return std::string(); });
+    return absl::OkStatus();
+  }
+
+  // The table adds the metric summaries; JSON and YAML stay the job resource
+  // as the server returns it.
+  std::string text = RenderJobDetails(job);
+  absl::StatusOr<nlohmann::json> metrics = api->ListAll(path + "/metrics");
+  if (metrics.ok()) {
+    text += RenderMetrics(*metrics);
+  } else {
+    text += fmt::format("\nmetrics: unavailable: {}\n", std::string(metrics.status().message()));
+  }
+  context.out() << text;
   return absl::OkStatus();
 }
 
@@ -188,7 +202,7 @@ std::vector<CommandSpec> JobCommands() {
                  WorkspaceFlag(), ResourceGroupFlag()},
        .run = ListJobs},
       {.path = {"ml", "job", "show"},
-       .summary = "Shows a job: status, history, nodes and error.",
+       .summary = "Shows a job: status, history, nodes, error and metrics.",
        .flags = {name, WorkspaceFlag(), ResourceGroupFlag()},
        .run = ShowJob},
       {.path = {"ml", "job", "cancel"},

@@ -79,10 +79,19 @@ std::string RenderJobDetails(const nlohmann::json& job) {
   }
   const nlohmann::json& error = Property(job, "error");
   if (!error.is_null()) fields.emplace_back("Error", ErrorText(error));
-
-  // TODO: show the job's latest metrics once the tracking API serves them.
   return RenderFields(fields) + RenderHistory(Property(job, "history")) +
          RenderNodes(Property(job, "nodes"));
+}
+
+std::string RenderMetrics(const nlohmann::json& summaries) {
+  if (!summaries.is_array() || summaries.empty()) return "\nmetrics: none logged\n";
+  Table table({"Metric", "Latest", "Step", "Min", "Max", "Count"});
+  for (const nlohmann::json& summary : summaries) {
+    table.AddRow({FieldText(summary, "name"), FieldText(summary, "latest.value"),
+                  FieldText(summary, "latest.step"), FieldText(summary, "min"),
+                  FieldText(summary, "max"), FieldText(summary, "count")});
+  }
+  return "\nmetrics:\n" + table.Render();
 }
 
 }  // namespace ty::cli

@@ -17,4 +17,8 @@ std::string RenderJobList(const nlohmann::json& jobs);
 // Renders one job in full: fields, error, status history and nodes.
 std::string RenderJobDetails(const nlohmann::json& job);
 
+// Renders the metric summaries of a job's tracking run (GET .../jobs/{job}/metrics),
+// one row per metric name.
+std::string RenderMetrics(const nlohmann::json& summaries);
+
 }  // namespace ty::cli
