@@ -29,8 +29,8 @@ absl::Status CheckRelativePath(const std::string& archive, const char* kind,
                                const std::string& path) {
   if (path.starts_with("/")) {
     return absl::InvalidArgumentError(fmt::format(
-        "code snapshot '{}' has {} with the absolute path '{}'; a snapshot holds relative "
-        "paths only",
+        "code snapshot '{}' has {} with the absolute path '{}'; a snapshot must "
+        "contain relative paths only",
         archive, kind, path));
   }
   for (absl::string_view part : absl::StrSplit(path, '/')) {

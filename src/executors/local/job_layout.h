@@ -51,8 +51,8 @@ absl::Status CreateJobLayout(const JobPaths& paths, const std::vector<std::strin
 // kDataLoss when the archive cannot be read.
 absl::Status ExtractCodeArchive(const std::string& archive, const std::string& destination);
 
-// Returns `value` quoted for /bin/sh when it holds characters the shell
-// would interpret, and unchanged otherwise.
+// Returns `value` quoted for /bin/sh when it contains characters the
+// shell would interpret, and unchanged otherwise.
 std::string ShellQuote(const std::string& value);
 
 // Substitutes the command's references with api::SubstituteCommand:

@@ -21,10 +21,10 @@ struct RankOutcome {
 // Returns "SIGKILL" for 9, "signal 77" for a number without a name.
 std::string SignalName(int signal);
 
-// Classifies one rank's end. `lost` means the shim died without status.json;
-// `stop_reason` is set when the executor had asked the rank to stop before
-// it ended; `last_lines` is the end of its output, which names the program
-// that the shell could not find.
+// Classifies one rank's end. `lost` means the shim died without status.json.
+// `stop_reason` is set when the executor requested the rank to stop before it
+// ended. `last_lines` is the end of its output, where the shell names a
+// program it could not find.
 RankOutcome ClassifyRankEnd(const ShimStatus& status, bool lost, const std::string& stop_reason,
                             const std::vector<std::string>& last_lines);
 

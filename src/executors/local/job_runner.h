@@ -41,8 +41,8 @@ class JobRunner {
   // Called on the job's thread once the terminal status has been reported.
   using FinishedCallback = std::function<void(const std::string& job_id)>;
 
-  // `record.status` tells where the job stands: "Queued" or "Preparing"
-  // starts it from the beginning, "Starting" and "Running" re-attach to its
+  // `record.status` is the job's last reported status: "Queued" or
+  // "Preparing" starts it from the beginning, "Starting" and "Running" re-attach to its
   // ranks, "Finalizing" only uploads and reports the recorded outcome.
   JobRunner(JobRunnerOptions options, agent::ExecutorListener& listener, JobPaths paths,
             JobRecord record, FinishedCallback on_finished);

@@ -1,8 +1,8 @@
 #pragma once
 
 // The executor's journal of one job, kept in <job folder>/state.json and
-// rewritten atomically at each change, so a restarted agent knows what it
-// had reported and what it had asked for (a cancel, a timeout).
+// rewritten atomically at each change, so a restarted agent reads what it
+// had reported and what it had requested (a cancel, a timeout).
 
 #include <optional>
 #include <string>
@@ -14,7 +14,7 @@
 
 namespace ty::executors::local {
 
-// Why the executor stopped the job's ranks before they ended by themselves.
+// Reason the executor stopped the job's ranks before they ended by themselves.
 enum class StopKind { kNone, kCancel, kTimeout, kRankFailure };
 
 struct RankRecord {

@@ -108,7 +108,7 @@ void JobRunner::HandleRankEnd(size_t index) {
   rank.reported = true;
   JobRecord record = Snapshot();
 
-  // A rank that ends after the executor asked it to stop was stopped, even
+  // A rank that ends after the executor requested it to stop was stopped, even
   // when it exits non-zero from its SIGTERM handler.
   std::string stop_reason;
   if (record.stop_kind != StopKind::kNone && rank.status.finished_ms >= record.stop_requested_ms) {
@@ -161,7 +161,7 @@ void JobRunner::BeginStop(StopKind kind, const std::string& reason,
     record_.stop_requested_ms = NowMillis();
     if (kind != StopKind::kRankFailure) record_.message = reason;
   }
-  // Recorded first, so a restarted agent knows the ranks' ends were asked for.
+  // Recorded first, so a restarted agent treats the ranks' ends as requested.
   Persist();
   ty::log::Info("[job {}] stopping every rank because {}", job_id_, rank_reason);
 

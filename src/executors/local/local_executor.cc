@@ -264,8 +264,8 @@ absl::Status LocalExecutor::Recover() {
     } else if (record->status == "Queued") {
       queued.push_back(*std::move(record));
     } else {
-      // Its processes may run already, so its reservation stands even if
-      // the host changed meanwhile.
+      // Its processes may run already, so its reservation is restored even
+      // if the host changed meanwhile.
       ledger_.Restore(job_id, record->reservation);
       StartRunnerLocked(*std::move(record));
       ++resumed;

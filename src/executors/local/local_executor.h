@@ -21,7 +21,7 @@
 namespace ty::executors::local {
 
 struct LocalExecutorOptions {
-  // Folder that holds one working folder per job; created when missing.
+  // Folder with one working folder per job, created when missing.
   std::string work_root;
   // Executable started as `<shim_path> shim <rank folder>`: the trainyard
   // binary itself in production.

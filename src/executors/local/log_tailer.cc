@@ -14,8 +14,8 @@
 namespace ty::executors::local {
 namespace {
 
-// One record holds at most 64 KiB of output, which sanitizing can triple,
-// so a read of this size always holds a complete record when one exists.
+// One record contains at most 64 KiB of output, which sanitizing can
+// triple, so a read of this size contains a complete record when one exists.
 constexpr size_t kReadBytes = 1024 * 1024;
 
 // Reads up to `size` bytes of `path` from `offset`; empty when the file does

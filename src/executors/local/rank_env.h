@@ -70,6 +70,10 @@ std::string MpiHostfile(const agent::LaunchSpec& spec);
 
 // Returns the launcher command of an MPI job: `mpirun_path` with
 // `hostfile`, one process per rank, each running `command` with /bin/sh.
+// The launcher is the job's only shim, so every process's output arrives as
+// rank 0's.
+// TODO: run an Open MPI allreduce through this path; the development
+// machine has no mpirun, so only the missing-mpirun failure is tested.
 std::string MpiLauncherCommand(const agent::LaunchSpec& spec, const std::string& mpirun_path,
                                const std::string& hostfile, const std::string& command);
 

@@ -68,7 +68,7 @@ std::vector<int> ResourceLedger::FreeGpus() const {
 absl::StatusOr<Reservation> ResourceLedger::Reserve(const std::string& job_id,
                                                     const agent::LaunchSpec& spec) {
   if (reservations_.contains(job_id)) {
-    return absl::AlreadyExistsError(fmt::format("job '{}' already holds resources", job_id));
+    return absl::AlreadyExistsError(fmt::format("job '{}' already has a reservation", job_id));
   }
   double used_cpus = 0;
   int64_t used_memory = 0;
@@ -85,8 +85,9 @@ absl::StatusOr<Reservation> ResourceLedger::Reserve(const std::string& job_id,
 
   std::vector<std::string> shortfalls;
   if (used_cpus + wanted.cpus > capacity_.cpus) {
-    shortfalls.push_back(
-        fmt::format("{} CPUs ({} of {} free)", wanted.cpus, capacity_.cpus - used_cpus, capacity_.cpus));
+    shortfalls.push_back(fmt::format("{} CPU{} ({} of {} free)", wanted.cpus,
+                                     wanted.cpus == 1 ? "" : "s", capacity_.cpus - used_cpus,
+                                     capacity_.cpus));
   }
   if (used_memory + wanted.memory_bytes > capacity_.memory_bytes) {
     shortfalls.push_back(fmt::format("{} of memory ({} of {} free)", Gib(wanted.memory_bytes),

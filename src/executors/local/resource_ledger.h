@@ -15,7 +15,7 @@
 
 namespace ty::executors::local {
 
-// What one job holds.
+// Resources reserved by one job.
 struct Reservation {
   double cpus = 0;
   int64_t memory_bytes = 0;
@@ -31,14 +31,14 @@ class ResourceLedger {
   absl::Status CheckFits(const agent::LaunchSpec& spec) const;
 
   // Reserves the job's resources now. Errors: kResourceExhausted saying
-  // what the job waits for; kAlreadyExists when `job_id` holds a reservation.
+  // what the job waits for; kAlreadyExists when `job_id` has a reservation.
   absl::StatusOr<Reservation> Reserve(const std::string& job_id, const agent::LaunchSpec& spec);
 
   // Records a reservation made before a restart, GPUs included, even when it
   // overcommits: the processes run already.
   void Restore(const std::string& job_id, const Reservation& reservation);
 
-  // Frees what `job_id` holds; a job without a reservation is ignored.
+  // Frees the reservation of `job_id`; a job without one is ignored.
   void Release(const std::string& job_id);
 
   bool HasGpus() const { return !capacity_.gpus.empty(); }

@@ -206,7 +206,6 @@ class Supervisor {
       Reap();
       EnforceDeadline();
     }
-    status_.finished_ms = NowMillis();
     return status_;
   }
 
@@ -240,6 +239,9 @@ class Supervisor {
     while ((pid = waitpid(-1, &wait_status, WNOHANG)) > 0) {
       if (pid != child_) continue;
       child_exited_ = true;
+      // The end of the command, not of the clean-up after it, is what the
+      // executor compares with the time it requested a stop.
+      status_.finished_ms = NowMillis();
       if (WIFEXITED(wait_status)) status_.exit_code = WEXITSTATUS(wait_status);
       if (WIFSIGNALED(wait_status)) status_.signal = WTERMSIG(wait_status);
       // Whatever the command leaves behind is stopped too, so the end of
@@ -279,7 +281,7 @@ int RunShim(int argc, char** argv) {
   std::string rank_dir = argv[2];
 
   // A session of its own keeps the shim alive when the agent's session or
-  // process group is killed; as a subreaper it adopts the command's orphans.
+  // process group is killed. As a subreaper, it adopts the command's orphans.
   setsid();
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   signal(SIGPIPE, SIG_IGN);

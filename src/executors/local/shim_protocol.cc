@@ -65,7 +65,7 @@ absl::StatusOr<int> ReadPidFile(const std::string& path) {
   char* end = nullptr;
   long value = std::strtol(text.c_str(), &end, 10);
   if (end == text.c_str() || value <= 0 || value > 0x7fffffff) {
-    return absl::DataLossError(fmt::format("'{}' holds no process id: '{}'", path, text));
+    return absl::DataLossError(fmt::format("'{}' does not contain a process id: '{}'", path, text));
   }
   return static_cast<int>(value);
 }

@@ -5,7 +5,7 @@
 //
 //   <shim executable> shim <rank folder>
 //
-// It reads launch.json, writes shim.pid and child.pgid once it knows them,
+// It reads launch.json, writes shim.pid and child.pgid as soon as they exist,
 // appends output records to stdout.log and stderr.log (log_format.h), and
 // writes status.json last, atomically, when the command and every process
 // it left behind are gone.
@@ -26,8 +26,8 @@ inline constexpr char kStdoutFile[] = "stdout.log";
 inline constexpr char kStderrFile[] = "stderr.log";
 inline constexpr char kShimLogFile[] = "shim.log";
 
-// What the shim runs: `/bin/sh -c command` in `working_dir` with exactly
-// `environment`.
+// Command the shim runs as `/bin/sh -c command` in `working_dir` with
+// exactly `environment`.
 struct ShimLaunch {
   std::string command;
   std::string working_dir;
@@ -37,14 +37,14 @@ struct ShimLaunch {
   int64_t grace_ms = 10000;
 };
 
-// How the command ended.
+// Outcome of the command.
 struct ShimStatus {
   std::optional<int> exit_code;
   std::optional<int> signal;
   bool stop_requested = false;  // the shim received SIGTERM before the end
   std::string error;            // set when the command could not be started
   std::string log_error;        // set when some output could not be stored
-  int64_t finished_ms = 0;
+  int64_t finished_ms = 0;      // when the command exited
 };
 
 std::string EncodeShimLaunch(const ShimLaunch& launch);

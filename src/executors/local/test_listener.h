@@ -35,7 +35,7 @@ class RecordingListener : public agent::ExecutorListener {
                             const std::string& folder) override;
 
   // Waits for a job-level status in `statuses` of `job_id` and returns the
-  // event; std::nullopt when none arrives within `limit`, which is a
+  // event, or std::nullopt when none arrives within `limit`. The limit is a
   // safety net against a hung test, not a timing check.
   std::optional<agent::StatusEvent> WaitForStatus(
       const std::string& job_id, const std::vector<std::string>& statuses,
