@@ -114,6 +114,8 @@ absl::Status Statement::Run() {
   }
 }
 
+int Statement::ColumnCount() const { return sqlite3_column_count(statement_); }
+
 bool Statement::IsNull(int column) const {
   return sqlite3_column_type(statement_, column) == SQLITE_NULL;
 }

@@ -69,6 +69,7 @@ class Statement {
   // Steps until the statement is done, ignoring any rows.
   absl::Status Run();
 
+  int ColumnCount() const;
   bool IsNull(int column) const;
   int64_t Int(int column) const;
   double Double(int column) const;

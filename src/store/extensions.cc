@@ -166,7 +166,7 @@ absl::StatusOr<Resource> UpdateExtensionSettings(Transaction& transaction,
                    api::MergeSettings(current, patch_public, patch_protected));
 
   // Changed settings must be applied by the agent again, so the extension
-  // is not Installed until it says so.
+  // is not Installed until the agent reports it Installed again.
   if (!(merged == current)) {
     extension.properties["installState"] = api::InstallStateName(api::InstallState::kPending);
   }
