@@ -12,7 +12,8 @@ namespace ty::executors::local {
 
 std::string ErrnoText(int error_number) { return std::strerror(error_number); }
 
-absl::Status WriteFileAtomic(const std::string& path, const std::string& contents) {
+absl::Status WriteFileAtomic(const std::string& path, const std::string& contents,
+                             Durability durability) {
   std::string temp_path = fmt::format("{}.tmp.{}", path, getpid());
   int fd = open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
@@ -34,7 +35,8 @@ absl::Status WriteFileAtomic(const std::string& path, const std::string& content
 
   // The fsync makes the rename publish complete contents even if the machine
   // stops right after it.
-  if (fsync(fd) != 0 || close(fd) != 0) {
+  bool synced = durability == Durability::kProcessCrash || fsync(fd) == 0;
+  if (!synced || close(fd) != 0) {
     int saved = errno;
     unlink(temp_path.c_str());
     return absl::InternalError(fmt::format("flush '{}': {}", temp_path, ErrnoText(saved)));

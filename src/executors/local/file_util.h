@@ -9,10 +9,20 @@
 
 namespace ty::executors::local {
 
-// Writes `contents` to `path` through a temporary file in the same folder,
-// fsync and rename, so readers see the old file or the new one, never a
-// partial one.
-absl::Status WriteFileAtomic(const std::string& path, const std::string& contents);
+// Whether WriteFileAtomic flushes the file to disk before renaming it.
+enum class Durability {
+  // Survives a crash of any process, which is all that files describing
+  // running processes need: a machine crash ends those processes too.
+  kProcessCrash,
+  // Survives a machine crash as well, at the cost of an fsync.
+  kMachineCrash,
+};
+
+// Writes `contents` to `path` through a temporary file in the same folder
+// and a rename, so readers see the old file or the new one, never a partial
+// one.
+absl::Status WriteFileAtomic(const std::string& path, const std::string& contents,
+                             Durability durability = Durability::kProcessCrash);
 
 // Reads the whole file. Errors: kNotFound when it does not exist, kInternal
 // on other read failures.

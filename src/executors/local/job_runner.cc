@@ -33,14 +33,14 @@ void JobRunner::Cancel(const std::string& reason) {
   if (cancel_requested_) return;
   cancel_requested_ = true;
   cancel_reason_ = reason.empty() ? "canceled" : reason;
-  wake_.notify_all();
+  watcher_.Wake();
 }
 
 void JobRunner::StopWatching() {
   {
     std::lock_guard lock(mu_);
     stop_watching_ = true;
-    wake_.notify_all();
+    watcher_.Wake();
   }
   if (thread_.joinable()) thread_.join();
 }
@@ -67,6 +67,8 @@ bool JobRunner::CancelRequested(std::string* reason) const {
 }
 
 void JobRunner::Persist() {
+  // No fsync: a machine crash ends the job's processes, and each rank's
+  // status.json, which is flushed, still tells their real outcome.
   absl::Status saved = WriteFileAtomic(paths_.state_file, EncodeJobRecord(Snapshot()));
   if (!saved.ok()) {
     ty::log::Warning("[job {}] state not saved, so a restarted agent may report it again, "

@@ -8,7 +8,6 @@
 #include <sys/types.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include "agent/executor.h"
+#include "executors/local/folder_watcher.h"
 #include "executors/local/job_layout.h"
 #include "executors/local/job_outcome.h"
 #include "executors/local/job_state.h"
@@ -121,8 +121,9 @@ class JobRunner {
   std::vector<Rank> ranks_;
   std::thread thread_;
 
+  FolderWatcher watcher_;  // thread-safe Wake(); the rest on the job's thread
+
   mutable std::mutex mu_;
-  std::condition_variable wake_;
   JobRecord record_;  // guarded by mu_
   bool cancel_requested_ = false;  // guarded by mu_
   std::string cancel_reason_;      // guarded by mu_

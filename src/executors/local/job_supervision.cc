@@ -26,6 +26,7 @@ constexpr int64_t kUnknownShimWaitMs = 5000;
 }  // namespace
 
 bool JobRunner::Supervise() {
+  for (const Rank& rank : ranks_) watcher_.Watch(rank.dir);
   while (true) {
     for (Rank& rank : ranks_) rank.tailer->Poll(listener_);
     CheckRanks();
@@ -41,12 +42,13 @@ bool JobRunner::Supervise() {
       return true;
     }
 
-    std::unique_lock lock(mu_);
-    if (stop_watching_) return false;
-    wake_.wait_for(lock, options_.poll_interval, [this] {
-      return stop_watching_ || (cancel_requested_ && record_.stop_kind == StopKind::kNone);
-    });
-    if (stop_watching_) return false;
+    {
+      std::lock_guard lock(mu_);
+      if (stop_watching_) return false;
+    }
+    // Cancel and StopWatching wake the watcher too, so neither waits for
+    // the poll interval.
+    watcher_.Wait(options_.poll_interval);
   }
 }
 

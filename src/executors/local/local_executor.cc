@@ -83,7 +83,8 @@ absl::Status LocalExecutor::Launch(const agent::LaunchSpec& spec) {
           fmt::format("create job folder '{}': {}", paths.job_dir, error.message()));
     }
     JobRecord record{.spec = spec, .status = "Queued", .queued_ms = NowMillis()};
-    if (absl::Status saved = WriteFileAtomic(paths.state_file, EncodeJobRecord(record));
+    if (absl::Status saved = WriteFileAtomic(paths.state_file, EncodeJobRecord(record),
+                                              Durability::kMachineCrash);
         !saved.ok()) {
       return saved;
     }
@@ -177,7 +178,8 @@ absl::Status LocalExecutor::Cancel(const std::string& job_id, const std::string&
     record.outcome_status = "Canceled";
     record.message = reason;
     ended_[job_id] = {job_id, "Canceled", std::nullopt, std::nullopt};
-    if (absl::Status saved = WriteFileAtomic(PathsFor(job_id).state_file, EncodeJobRecord(record));
+    if (absl::Status saved = WriteFileAtomic(PathsFor(job_id).state_file,
+                                                EncodeJobRecord(record), Durability::kMachineCrash);
         !saved.ok()) {
       ty::log::Warning("[job {}] cancel not saved because {}", job_id, saved.message());
     }

@@ -292,7 +292,10 @@ int RunShim(int argc, char** argv) {
   int signal_fd = signalfd(-1, &handled, SFD_NONBLOCK | SFD_CLOEXEC);
 
   auto write_status = [&](const ShimStatus& status) {
-    absl::Status written = WriteFileAtomic(rank_dir + "/" + kStatusFile, EncodeShimStatus(status));
+    // The outcome is the one file that must outlive a machine crash: the
+    // agent may not have reported it yet.
+    absl::Status written = WriteFileAtomic(rank_dir + "/" + kStatusFile, EncodeShimStatus(status),
+                                           Durability::kMachineCrash);
     if (!written.ok()) LogShim(std::string(written.message()));
     return written.ok() ? 0 : 1;
   };
