@@ -68,7 +68,7 @@ bool JobRunner::CancelRequested(std::string* reason) const {
 
 void JobRunner::Persist() {
   // No fsync: a machine crash ends the job's processes, and each rank's
-  // status.json, which is flushed, still tells their real outcome.
+  // status.json, which is flushed, still records their real outcome.
   absl::Status saved = WriteFileAtomic(paths_.state_file, EncodeJobRecord(Snapshot()));
   if (!saved.ok()) {
     ty::log::Warning("[job {}] state not saved, so a restarted agent may report it again, "

@@ -49,8 +49,8 @@ bool AppendRecords(int fd, const std::vector<std::string>& texts, std::string* l
     ssize_t n = write(fd, records.data() + written, records.size() - written);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      // Output goes on being drained so the command never blocks on a full
-      // pipe; the loss is reported in status.json.
+      // The caller keeps draining the pipe, so the command does not block on
+      // a full pipe. The loss is reported in status.json.
       if (log_error->empty()) {
         *log_error = fmt::format("some output was not stored: {}", ErrnoText(errno));
       }
