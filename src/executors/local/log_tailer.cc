@@ -90,15 +90,13 @@ bool RankLogTailer::PollStream(Stream& stream, agent::ExecutorListener& listener
     chunk.rank = rank_;
     chunk.stream = stream.name;
     chunk.offset = stream.text_offset;
-    int64_t text_bytes = 0;
     for (LogRecord& record : records) {
-      text_bytes += static_cast<int64_t>(record.text.size()) + 1;
       chunk.lines.emplace_back(record.time_ms, std::move(record.text));
     }
     listener.OnLog(chunk);
 
     stream.file_offset += static_cast<int64_t>(consumed);
-    stream.text_offset += text_bytes;
+    stream.text_offset += static_cast<int64_t>(chunk.lines.size());
     delivered = true;
   }
   return delivered;

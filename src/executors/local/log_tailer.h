@@ -6,10 +6,8 @@
 // agent goes on from there; lines delivered just before a crash may come
 // again, with the same offsets, and the receiver drops them.
 //
-// LogChunk::offset is the byte offset of the chunk's first line in the
-// stream's text, where the text is every line followed by '\n'. A line's
-// offset is the chunk's offset plus the sizes of the lines before it in the
-// chunk, each plus one.
+// LogChunk::offset is the index of the chunk's first line in its stream,
+// counted from 0, which is how the server's log store drops repeated lines.
 
 #include <cstdint>
 #include <string>

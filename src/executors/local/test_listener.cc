@@ -60,9 +60,9 @@ void RecordingListener::OnLog(const agent::LogChunk& chunk) {
     stream.by_offset[offset] = text;
     if (offset >= stream.next_offset) {
       stream.lines.push_back(text);
-      stream.next_offset = offset + static_cast<int64_t>(text.size()) + 1;
+      stream.next_offset = offset + 1;
     }
-    offset += static_cast<int64_t>(text.size()) + 1;
+    ++offset;
   }
   changed_.notify_all();
 }
