@@ -62,7 +62,8 @@ absl::Status AdmitJob(store::Transaction& transaction, const store::Resource& wo
   }
   ASSIGN_OR_RETURN(store::Resource cluster,
                    store::GetResource(transaction, compute->properties.value("clusterId", "")));
-  RETURN_IF_ERROR(store::CheckTrainingEnabled(transaction, cluster, "run jobs", "compute"));
+  RETURN_IF_ERROR(store::CheckTrainingEnabled(transaction, cluster, "run jobs", "compute",
+                                              /*require_installed=*/false));
 
   std::string type_name =
       spec.instance_type.empty() ? std::string(api::kDefaultInstanceTypeName) : spec.instance_type;

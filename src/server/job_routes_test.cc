@@ -76,6 +76,21 @@ TEST_F(JobRoutesTest, TrainingDisabledLaterRejectsSubmit) {
   EXPECT_NE(job.message().find("trainyard k8s-extension update"), std::string::npos);
 }
 
+TEST_F(JobRoutesTest, SettingsUpdateKeepsAcceptingJobs) {
+  ApiResult patched = Call("PATCH", std::string(kClusterPath) + "/extensions/ml",
+                           R"({"configurationSettings": {"logAnalyticsWS": "True"}})");
+  ASSERT_EQ(patched.status, 200) << patched.raw;
+  ASSERT_EQ(patched.body["properties"]["installState"], "Pending");
+  EXPECT_EQ(Submit("command: echo hi\ncompute: k8s\n").status, 201);
+
+  ASSERT_TRUE(store::UpdateExtensionStatus(*database_, kClusterId, "ml",
+                                           api::InstallState::kFailed, nlohmann::json::array())
+                  .ok());
+  ApiResult failed = Submit("command: echo hi\ncompute: k8s\n");
+  EXPECT_EQ(failed.status, 409);
+  EXPECT_NE(failed.message().find("Failed"), std::string::npos) << failed.raw;
+}
+
 TEST_F(JobRoutesTest, InstanceTypeLargerThanAnyNode) {
   ReportCapacity(Capacity(8, 32, 0));
   AddInstanceType("huge", {{"cpu", "512"}, {"memory", "4Gi"}});

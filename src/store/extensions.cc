@@ -257,7 +257,8 @@ absl::StatusOr<api::ExtensionSettings> StoredSettings(const Resource& extension)
 }
 
 absl::Status CheckTrainingEnabled(Transaction& transaction, const Resource& cluster,
-                                  std::string_view action, std::string_view field) {
+                                  std::string_view action, std::string_view field,
+                                  bool require_installed) {
   ASSIGN_OR_RETURN(std::vector<Resource> extensions,
                    ListAllResources(transaction, kExtensions, cluster.id));
   const Resource* found = nullptr;
@@ -291,7 +292,10 @@ absl::Status CheckTrainingEnabled(Transaction& transaction, const Resource& clus
   }
 
   std::string state = found->properties.value("installState", "");
-  if (state != api::InstallStateName(api::InstallState::kInstalled)) {
+  bool usable = state == api::InstallStateName(api::InstallState::kInstalled) ||
+                (!require_installed && state != api::InstallStateName(api::InstallState::kFailed) &&
+                 state != api::InstallStateName(api::InstallState::kDeleting));
+  if (!usable) {
     return FieldError(
         absl::StatusCode::kFailedPrecondition, field,
         fmt::format("to {}, extension '{}' on {} must be Installed, but its installState is "

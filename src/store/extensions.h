@@ -87,11 +87,14 @@ absl::Status UpdateExtensionStatus(Database& database, std::string_view cluster_
 absl::StatusOr<api::ExtensionSettings> StoredSettings(const Resource& extension);
 
 // Returns OK when `cluster` has an extension with enableTraining=True in
-// state Installed. Otherwise kFailedPrecondition with field `field`: the
-// message says that `action` ("attach a compute", "submit a job") needs
+// state Installed, or, unless `require_installed`, in any state but Failed
+// and Deleting (a settings update leaves it Pending until the agent applies
+// it). Otherwise kFailedPrecondition with field `field`: the message states
+// that `action` ("attach it as a compute", "run jobs") needs
 // enableTraining=True on an installed extension and gives the exact
 // `trainyard k8s-extension` command that fixes it.
 absl::Status CheckTrainingEnabled(Transaction& transaction, const Resource& cluster,
-                                  std::string_view action, std::string_view field);
+                                  std::string_view action, std::string_view field,
+                                  bool require_installed = true);
 
 }  // namespace ty::store
