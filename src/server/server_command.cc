@@ -1,16 +1,9 @@
 #include "server/server_command.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -20,18 +13,15 @@
 #include "api/locations.h"
 #include "common/http/server.h"
 #include "common/log.h"
-#include "common/random.h"
 #include "common/status_macros.h"
 #include "server/api_server.h"
 #include "server/blob_store.h"
+#include "server/data_dir.h"
 #include "server/relay_endpoint.h"
 #include "store/schema.h"
 
 namespace ty::server {
 namespace {
-
-// 32 random bytes, shown as 64 hex digits.
-constexpr size_t kAdminTokenBytes = 32;
 
 struct Flags {
   std::string data_dir;
@@ -42,54 +32,6 @@ struct Flags {
   std::string log_level = "info";
   std::string public_url;
 };
-
-// Reads the admin token, creating it on first start. The file is created
-// with O_EXCL and mode 0600, so a token is never written to a file another
-// user can read, and two servers starting at once cannot both create it.
-absl::StatusOr<std::string> LoadOrCreateAdminToken(const std::filesystem::path& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd >= 0) {
-    std::string token = RandomHex(kAdminTokenBytes);
-    std::string line = token + "\n";
-    bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
-                   ::fsync(fd) == 0;
-    ::close(fd);
-    if (!written) return absl::InternalError(fmt::format("write '{}': {}", path.string(), strerror(errno)));
-    return token;
-  }
-  if (errno != EEXIST) {
-    return absl::InternalError(fmt::format("create '{}': {}", path.string(), strerror(errno)));
-  }
-
-  struct stat info {};
-  if (::stat(path.c_str(), &info) == 0 && (info.st_mode & 077) != 0) {
-    log::Warning("admin token file '{}' is readable by other users; run chmod 600 on it",
-                 path.string());
-  }
-  std::ifstream file(path);
-  std::string token;
-  std::getline(file, token);
-  if (token.empty()) {
-    return absl::FailedPreconditionError(fmt::format(
-        "admin token file '{}' is empty; delete it to have a new token created", path.string()));
-  }
-  return token;
-}
-
-// Holds an exclusive lock on the data folder for the life of the process, so
-// a second server on the same store fails at once.
-absl::Status LockDataDir(const std::filesystem::path& dir) {
-  std::filesystem::path lock_path = dir / "server.lock";
-  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return absl::InternalError(fmt::format("open '{}': {}", lock_path.string(), strerror(errno)));
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    ::close(fd);
-    return absl::FailedPreconditionError(fmt::format(
-        "another trainyard server is using data dir '{}'; stop it or pick another --data-dir",
-        dir.string()));
-  }
-  return absl::OkStatus();  // the descriptor stays open until exit
-}
 
 absl::StatusOr<http::ServerOptions> ListenOptions(const Flags& flags) {
   http::ServerOptions options;
@@ -125,13 +67,8 @@ absl::Status Serve(const Flags& flags) {
   }
 
   std::filesystem::path data_dir = flags.data_dir;
-  std::error_code error;
-  std::filesystem::create_directories(data_dir, error);
-  if (error) {
-    return absl::InternalError(fmt::format("create data dir '{}': {}", data_dir.string(), error.message()));
-  }
-  ::chmod(data_dir.c_str(), 0700);
-  RETURN_IF_ERROR(LockDataDir(data_dir));
+  RETURN_IF_ERROR(PrepareDataDir(data_dir));
+  ASSIGN_OR_RETURN(DataDirLock lock, LockDataDir(data_dir));
   ASSIGN_OR_RETURN(std::unique_ptr<store::Database> database,
                    store::OpenStore((data_dir / "trainyard.db").string()));
   std::filesystem::path token_path = data_dir / "admin-token";
