@@ -132,6 +132,25 @@ TEST_F(ResourceRoutesTest, ExtensionDeleteKeepsCreatedResourcesUnlessAsked) {
   EXPECT_EQ(gone.body["deleted"].size(), 3u);
 }
 
+TEST_F(ResourceRoutesTest, ConnectionStringReusesOwnRelay) {
+  CreateBasics();
+  CreateExtension({{"enableTraining", "True"}}, false, "first");
+  ASSERT_EQ(Call("DELETE", std::string(kClusterPath) + "/extensions/first").status, 200);
+
+  ApiResult created = Post(
+      std::string(kClusterPath) + "/extensions",
+      {{"name", "second"},
+       {"extensionType", "Trainyard.MachineLearning"},
+       {"configurationProtectedSettings",
+        {{"relayConnectionString",
+          "Endpoint=http://127.0.0.1:1/api/v1/relay;SharedAccessKey=k;EntityPath=c1-first-relay"}}}});
+  ASSERT_EQ(created.status, 201) << created.raw;
+  const nlohmann::json& relay = created.body["properties"]["provisionedResources"][0];
+  EXPECT_EQ(relay["id"], "/resourceGroups/rg/relayEndpoints/c1-first-relay");
+  EXPECT_FALSE(relay["created"]);
+  EXPECT_EQ(Call("DELETE", "/api/v1/resourceGroups/rg/relayEndpoints/c1-first-relay").status, 409);
+}
+
 TEST_F(ResourceRoutesTest, ExtensionDeleteWaitsForConnectedAgent) {
   CreateBasics();
   CreateExtension({{"enableTraining", "True"}}, true);
