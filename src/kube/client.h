@@ -53,6 +53,9 @@ class LineStream {
   // Makes a blocked or later Next() fail with kCancelled. Thread-safe.
   void Cancel() { stream_->Cancel(); }
 
+  // True when a whole line has arrived, so Next() returns without waiting.
+  bool HasBufferedLine() const { return buffer_.find('\n') != std::string::npos; }
+
  private:
   std::unique_ptr<http::ResponseStream> stream_;
   const RequestInfo request_;

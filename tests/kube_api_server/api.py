@@ -139,7 +139,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         query = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
         body = self.read_body()
-        cluster.record_request(method, url.path, query)
+        cluster.record_request(method, url.path, query, body)
         if url.path.startswith("/_test/"):
             return self.send_json(*cluster.control(method, url.path, body))
         if url.path in ("/version", "/healthz", "/readyz"):

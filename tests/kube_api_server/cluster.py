@@ -96,9 +96,15 @@ class Cluster:
 
     # Requests.
 
-    def record_request(self, method, path, query):
+    def record_request(self, method, path, query, body):
+        entry = {"method": method, "path": path, "query": query}
+        if method == "DELETE" and body:
+            try:
+                entry["propagationPolicy"] = json.loads(body).get("propagationPolicy")
+            except ValueError:
+                pass
         with self.requests_lock:
-            self.requests.append({"method": method, "path": path, "query": query})
+            self.requests.append(entry)
 
     def authenticated(self, authorization, connection):
         if not self.token:
