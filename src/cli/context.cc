@@ -15,11 +15,17 @@ CommandContext::CommandContext(const CliIo& io, ParsedFlags flags, OutputFormat 
     : io_(io), flags_(std::move(flags)), output_(output) {}
 
 absl::StatusOr<CliConfig> CommandContext::Config() {
-  if (!config_) {
-    ASSIGN_OR_RETURN(std::filesystem::path path, ConfigPath(io_.env));
-    ASSIGN_OR_RETURN(CliConfig config, LoadConfig(path));
-    config_ = std::move(config);
+  if (config_) return *config_;
+
+  // Without HOME there is no default file, and flags and environment
+  // variables can still supply everything.
+  absl::StatusOr<std::filesystem::path> path = ConfigPath(io_.env);
+  if (!path.ok()) {
+    config_ = CliConfig{};
+    return *config_;
   }
+  ASSIGN_OR_RETURN(CliConfig config, LoadConfig(*path));
+  config_ = std::move(config);
   return *config_;
 }
 

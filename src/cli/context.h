@@ -53,8 +53,8 @@ class CommandContext {
   std::ostream& err() const { return *io_.err; }
   const CliIo& io() const { return io_; }
 
-  // Returns the configuration file's content, read once. Errors as in
-  // LoadConfig.
+  // Returns the configuration file's content, read once; an empty config
+  // when no file path can be determined. Errors as in LoadConfig.
   absl::StatusOr<CliConfig> Config();
 
   // Returns the API client, resolving the server and token on first use
