@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <fmt/format.h>
 #include <gmock/gmock.h>
@@ -333,6 +334,29 @@ TEST_F(LocalExecutorTest, ForgetRemovesFinishedJob) {
   EXPECT_EQ(before[0].exit_code, 0);
   EXPECT_TRUE(executor->Inventory().empty());
   EXPECT_FALSE(std::filesystem::exists(work_root_ + "/forget"));
+}
+
+// Verifies that a listener may forget a job from inside its terminal
+// OnStatus, on the job's own thread, without deadlock.
+TEST_F(LocalExecutorTest, ForgetFromListenerCallback) {
+  RecordingListener listener;
+  auto executor = MakeExecutor(&listener);
+  listener.SetStatusHook([&](const agent::StatusEvent& event) {
+    if (event.job_id == "self-forget" && !event.rank && event.status == "Completed") {
+      executor->Forget("self-forget");
+    }
+  });
+
+  ASSERT_TRUE(executor->Launch(Spec("self-forget", "true")).ok());
+  ASSERT_TRUE(listener.WaitForEnd("self-forget").has_value());
+  bool forgotten = false;
+  for (int i = 0; i < 6000 && !forgotten; ++i) {
+    forgotten = executor->Inventory().empty();
+    if (!forgotten) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+
+  EXPECT_TRUE(forgotten);
+  EXPECT_FALSE(std::filesystem::exists(work_root_ + "/self-forget"));
 }
 
 TEST_F(LocalExecutorTest, MpiWithoutMpirunFailsClearly) {
