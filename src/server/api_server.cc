@@ -5,6 +5,7 @@
 #include "common/sha256.h"
 #include "server/api_errors.h"
 #include "server/routes.h"
+#include "server/tracking_auth.h"
 
 namespace ty::server {
 namespace {
@@ -39,22 +40,29 @@ std::unique_ptr<http::Router> BuildApiRouter(ServerContext& context) {
   RegisterBlobRoutes(*router, context);
   RegisterJobRoutes(*router, context);
   RegisterJobOutputRoutes(*router, context);
+  RegisterTrackingRoutes(*router, context);
+  RegisterMlflowRoutes(*router, context);
   return router;
 }
 
-http::Handler MakeApiHandler(const http::Router& router, std::string admin_token) {
+http::Handler MakeApiHandler(const http::Router& router, std::string admin_token,
+                             store::Database* job_tokens) {
   std::string token_hash = Sha256Hex(admin_token);
-  return [&router, token_hash](http::Request& request) -> http::Response {
+  return [&router, token_hash, job_tokens](http::Request& request) -> http::Response {
     if (!IsPublic(request)) {
       std::string authorization = request.Header("authorization");
       bool bearer = authorization.compare(0, kBearerPrefix.size(), kBearerPrefix) == 0;
       std::string_view token = std::string_view(authorization).substr(bearer ? kBearerPrefix.size() : 0);
-      // TODO: accept job tokens on the tracking paths once the tracking
-      // routes land; today only the admin token authenticates.
+      request.headers.erase(kJobTokenRunHeader);
       if (!bearer || token.empty() || !TokenMatches(token, token_hash)) {
-        return ErrorResponse(absl::UnauthenticatedError(
+        // Not the admin token; a job token is good for its run's tracking paths.
+        absl::Status status = absl::UnauthenticatedError(
             "missing or wrong API token; send \"Authorization: Bearer <token>\" with the token "
-            "from the server's admin-token file"));
+            "from the server's admin-token file");
+        if (bearer && !token.empty() && job_tokens != nullptr) {
+          status = AuthenticateJobToken(*job_tokens, request, token);
+        }
+        if (!status.ok()) return AuthErrorResponse(request, status);
       }
     }
     return router.Dispatch(request);

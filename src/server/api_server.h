@@ -18,7 +18,10 @@ std::unique_ptr<http::Router> BuildApiRouter(ServerContext& context);
 // Returns the handler for http::Server. Every path except GET
 // /api/v1/health needs "Authorization: Bearer <admin_token>"; a missing or
 // wrong token gets 401 Unauthenticated. Tokens are compared in constant
-// time. `router` must outlive the handler.
-http::Handler MakeApiHandler(const http::Router& router, std::string admin_token);
+// time. With `job_tokens` set, a job token (server/tracking_auth.h) is also
+// accepted on its run's tracking paths. `router` and `job_tokens` must
+// outlive the handler.
+http::Handler MakeApiHandler(const http::Router& router, std::string admin_token,
+                             store::Database* job_tokens = nullptr);
 
 }  // namespace ty::server

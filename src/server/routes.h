@@ -20,5 +20,7 @@ void RegisterInstanceTypeRoutes(http::Router& router, ServerContext& context);
 void RegisterBlobRoutes(http::Router& router, ServerContext& context);
 void RegisterJobRoutes(http::Router& router, ServerContext& context);
 void RegisterJobOutputRoutes(http::Router& router, ServerContext& context);
+void RegisterTrackingRoutes(http::Router& router, ServerContext& context);
+void RegisterMlflowRoutes(http::Router& router, ServerContext& context);
 
 }  // namespace ty::server

@@ -98,7 +98,8 @@ absl::Status Serve(const Flags& flags) {
     if (relay != nullptr) relay->Handler()(request, std::move(socket));
   };
   ASSIGN_OR_RETURN(std::unique_ptr<http::Server> server,
-                   http::Server::Start(http_options, MakeApiHandler(*router, admin_token),
+                   http::Server::Start(http_options,
+                                       MakeApiHandler(*router, admin_token, database.get()),
                                        handler, filter));
   std::string scheme = flags.tls_cert.empty() ? "http" : "https";
   std::string url = fmt::format("{}://{}:{}", scheme, http_options.host, server->port());
