@@ -65,6 +65,7 @@ class Process:
         if self.alive():
             self.popen.send_signal(signal.SIGKILL)
             self.popen.wait()
+        self.log.close()
 
     def stop(self, timeout=15):
         if self.alive():

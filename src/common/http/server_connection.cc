@@ -180,6 +180,8 @@ std::optional<bhttp::request<bhttp::string_body>> Connection::ServeHttp(Stream& 
           Write(stream, ErrorResponse(400, "InvalidArgument",
                                       Concat("malformed HTTP request: ", ec.message())),
                 version, false);
+        } else {
+          ty::log::Debug("read request body from {} failed because {}", remote_, ec.message());
         }
         return std::nullopt;
       }
