@@ -28,6 +28,8 @@ struct Entry {
   std::string link_target;
 };
 
+// TODO: honour .amlignore and .gitignore patterns as the cloud CLI does; only
+// these two folder names are skipped now.
 bool IsSkippedFolder(const std::string& name) { return name == ".git" || name == "__pycache__"; }
 
 // Lists `folder` recursively into `entries` without following links.

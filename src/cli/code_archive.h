@@ -13,6 +13,9 @@
 namespace ty::cli {
 
 // Largest code folder packed by default: 100 MiB of file content.
+// NOTE: the server rejects request bodies over 64 MiB (docs/rest-api.md), so a
+// snapshot between 64 and 100 MiB passes this check and then fails at upload
+// with the server's 413 message.
 inline constexpr uint64_t kDefaultMaxCodeBytes = uint64_t{100} << 20;
 
 struct CodeArchiveOptions {
