@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -112,6 +113,17 @@ absl::Status Serve(const Flags& flags) {
   RelayService relay(*database, notifier, relay_options);
   relay.Start();
   relay_ready = &relay;
+
+  // `trainyard up` and scripts read the bound address here, which is how
+  // they learn the port when --listen asked for port 0.
+  {
+    std::filesystem::path address_path = data_dir / "address";
+    std::filesystem::path partial = data_dir / "address.partial";
+    std::ofstream(partial, std::ios::trunc) << url << "\n";
+    std::error_code error;
+    std::filesystem::rename(partial, address_path, error);
+    if (error) log::Warning("writing '{}' failed because {}", address_path.string(), error.message());
+  }
 
   std::cout << "trainyard server listening on " << url << "\n"
             << "admin token file: " << token_path.string() << std::endl;
