@@ -189,6 +189,12 @@ class Cluster:
                 return None
             if plural == "pods":
                 return self.kubelet.delete_pod(namespace, name, grace)
+            if plural == "namespaces":
+                # A namespace takes everything in it along, whatever the policy.
+                for (kind_plural, obj_namespace, obj_name) in list(self.store.objects):
+                    if obj_namespace == name:
+                        self.delete(kind_plural, obj_namespace, obj_name, "Background", 0)
+                return self.store.remove(plural, namespace, name)
             if policy == "Foreground":
                 def mark(current):
                     current["metadata"].setdefault("deletionTimestamp", store_module.now_rfc3339())
@@ -200,12 +206,7 @@ class Cluster:
                 for dependent in self.dependents(obj["metadata"]["uid"]):
                     self.store.mutate(dependent[0], dependent[1], dependent[2], lambda o: o[
                         "metadata"].pop("ownerReferences", None))
-            if plural == "namespaces":
-                for (kind_plural, obj_namespace, obj_name) in list(self.store.objects):
-                    if obj_namespace == name:
-                        self.delete(kind_plural, obj_namespace, obj_name, "Background", 0)
-            removed = self.store.remove(plural, namespace, name)
-            return removed
+            return self.store.remove(plural, namespace, name)
 
     def dependents(self, uid):
         found = []

@@ -2,6 +2,8 @@
 // for all their instances, creates their objects, and turns the watched
 // state of Jobs and pods into status events.
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "absl/strings/str_join.h"
@@ -250,15 +252,17 @@ void KubernetesExecutor::SyncJob(const std::string& job_id) {
         for (const auto& [index, instance] : view.instances) ReportInstance(job, instance);
         FollowLogs(job, view);
         if (view.status == "Completed" || view.status == "Failed") {
-          if (view.status == "Failed") view.message = FailureMessage(job, view);
+          bool ran = false;
+          for (const auto& [index, instance] : view.instances) ran |= instance.logs_available;
+          if (ran) ReportProgress(job, "Running");
           bool fatal = view.failed_index && view.instances[*view.failed_index].fatal;
           if (fatal) to_delete.push_back(name);  // Kubernetes would keep retrying the pull
           job.outcome = view;
           job.ended_at = std::chrono::steady_clock::now();
           for (auto& [pod, follower] : job.followers) follower->MarkContainerEnded();
           Report(job, "Finalizing", "");
-        } else if (view.status == "Running" && job.status != "Running") {
-          Report(job, "Running", "");
+        } else if (view.status == "Running") {
+          ReportProgress(job, "Running");
         } else if (job.status != "Starting" && job.status != "Running") {
           // Starting is reported once the scheduler has seen each pod, so
           // that its message states what the pods wait for.
@@ -298,7 +302,24 @@ void KubernetesExecutor::FinishIfDrained(TrackedJob& job) {
   // TODO: outputs written under /trainyard/outputs stay in the pods; they
   // are not uploaded until the pods can reach the workspace's blob store.
   const JobView& outcome = *job.outcome;
-  Report(job, outcome.status, outcome.message, outcome.exit_code, outcome.signal);
+  // The failing rank's last lines are known only once its log is read.
+  std::string message = outcome.status == "Failed" ? FailureMessage(job, outcome)
+                                                    : outcome.message;
+  Report(job, outcome.status, message, outcome.exit_code, outcome.signal);
+}
+
+// REQUIRES: mu_ held.
+void KubernetesExecutor::ReportProgress(TrackedJob& job, const std::string& status) {
+  // A job can pass a status between two looks at it; each status is still
+  // reported, in order, as the local executor does.
+  static const std::vector<std::string> kOrder = {"Preparing", "Starting", "Running"};
+  auto current = std::find(kOrder.begin(), kOrder.end(), job.status);
+  auto target = std::find(kOrder.begin(), kOrder.end(), status);
+  if (target == kOrder.end()) return;
+  for (auto next = current == kOrder.end() ? kOrder.begin() : current + 1; next <= target;
+       ++next) {
+    Report(job, *next, "");
+  }
 }
 
 // REQUIRES: mu_ held.

@@ -115,6 +115,8 @@ class KubernetesExecutor : public agent::Executor {
               std::optional<int> exit_code = std::nullopt,
               std::optional<int> signal = std::nullopt);
   void ReportInstance(TrackedJob& job, const InstanceView& instance);
+  // Reports `status` and each status before it that was not reported yet.
+  void ReportProgress(TrackedJob& job, const std::string& status);
   void FollowLogs(TrackedJob& job, const JobView& view);
   std::string FailureMessage(TrackedJob& job, const JobView& view);
   void Fail(TrackedJob& job, const std::string& message);
