@@ -248,6 +248,21 @@ TEST_F(CommandsTest, InstanceTypeBodyFromFlagsAndFile) {
   EXPECT_EQ(body["resources"]["limits"]["nvidia.com/gpu"], 1);
 }
 
+TEST_F(CommandsTest, InstanceTypeListReadsProperties) {
+  server_.On("GET", "/api/v1/resourceGroups/rg/workspaces/ws/computes/k8s/instanceTypes?pageSize=1000",
+             200, R"({"items": [{"name": "small", "properties": {
+                 "nodeSelector": {"pool": "cpu"},
+                 "resources": {"requests": {"cpu": "500m", "memory": "512Mi"},
+                               "limits": {"cpu": "1", "memory": "1Gi"}}}}]})");
+
+  auto result = RunCliForTest({"ml", "compute", "instance-type", "list", "-g", "rg", "-w", "ws",
+                               "--compute", "k8s"},
+                              server_, kEnv);
+
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("small  500m/1  512Mi/1Gi        pool=cpu"));
+}
+
 TEST_F(CommandsTest, JobCreateUploadsCodeAndPassesSnapshot) {
   std::filesystem::create_directories(folder_ / "src");
   std::ofstream(folder_ / "src" / "train.py") << "print(1)\n";

@@ -133,14 +133,20 @@ std::string RequestAndLimit(const nlohmann::json& instance_type, std::string_vie
 
 std::string RenderInstanceTypes(const nlohmann::json& instance_types) {
   Table table({"Name", "CPU", "Memory", "GPUs", "NodeSelector"});
-  for (const nlohmann::json& instance_type : instance_types) {
+  for (const nlohmann::json& resource : instance_types) {
+    // Resources carry the instance type under "properties"; the create body
+    // has it at the top level.
+    const nlohmann::json& instance_type =
+        resource.contains("properties") && resource["properties"].is_object()
+            ? resource["properties"]
+            : resource;
     std::vector<std::string> selector;
     if (instance_type.contains("nodeSelector") && instance_type["nodeSelector"].is_object()) {
       for (const auto& [key, value] : instance_type["nodeSelector"].items()) {
         selector.push_back(key + "=" + ScalarText(value));
       }
     }
-    table.AddRow({FieldText(instance_type, "name"), RequestAndLimit(instance_type, "cpu"),
+    table.AddRow({FieldText(resource, "name"), RequestAndLimit(instance_type, "cpu"),
                   RequestAndLimit(instance_type, "memory"), RequestAndLimit(instance_type, kGpuKey),
                   absl::StrJoin(selector, ",")});
   }

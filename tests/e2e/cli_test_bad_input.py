@@ -19,27 +19,27 @@ def extension_create(cluster, *settings, name="ml2"):
 # Each row: argv, expected exit code, substrings expected in stderr, extra env.
 BAD_INPUT = [
     # A setting typed after `--scope cluster` belongs to no flag.
-    (["k8s-extension", "create", *EXTENSION, "--cluster-name", "c1", "--name", "ml2",
+    (["k8s-extension", "create", *EXTENSION, "--cluster-name", "c3", "--name", "ml2",
       "--configuration-settings", "enableTraining=True", "installNvidiaDevicePlugin=False",
       "logAnalyticsWS=True", "--scope", "cluster",
       "volumePluginDir=/var/lib/kubelet/volumeplugins"],
      2, ["'volumePluginDir=/var/lib/kubelet/volumeplugins'", "after --configuration-settings"],
      None),
-    (extension_create("c1", "enableTraining"), 2, ["'enableTraining'", "KEY=VALUE"], None),
-    (extension_create("c1", "=True"), 2, ["'=True'"], None),
-    (extension_create("c1", "enableTraining=yes"), 1, ["enableTraining", "yes"], None),
-    (extension_create("c1", "enableTraining="), 1, ["enableTraining"], None),
-    (extension_create("c1", "enableTrainning=True"), 1, ["enableTrainning", "enableTraining"],
+    (extension_create("c3", "enableTraining"), 2, ["'enableTraining'", "KEY=VALUE"], None),
+    (extension_create("c3", "=True"), 2, ["'=True'"], None),
+    (extension_create("c3", "enableTraining=yes"), 1, ["enableTraining", "yes"], None),
+    (extension_create("c3", "enableTraining="), 1, ["enableTraining"], None),
+    (extension_create("c3", "enableTrainning=True"), 1, ["enableTrainning", "enableTraining"],
      None),
-    (extension_create("c1", "relayConnectionString=Endpoint=sb://x;Key=k"), 1,
+    (extension_create("c3", "relayConnectionString=Endpoint=sb://x;Key=k"), 1,
      ["relayConnectionString"], None),
     (extension_create("nope", "enableTraining=True"), 1, ["nope"], None),
-    (["k8s-extension", "create", "--cluster-type", "managedClusters", "--cluster-name", "c1",
+    (["k8s-extension", "create", "--cluster-type", "managedClusters", "--cluster-name", "c3",
       "--name", "ml2", "--extension-type", "Trainyard.MachineLearning"],
      2, ["'managedClusters'", "connectedClusters"], None),
     (["k8s-extension", "create", "--cluster-type", "connectedClusters", "--name", "ml2",
       "--extension-type", "Trainyard.MachineLearning"], 2, ["--cluster-name (-c)"], None),
-    (["k8s-extension", "create", *EXTENSION, "-c", "c1", "-n", "ml2", "--configuration-setings",
+    (["k8s-extension", "create", *EXTENSION, "-c", "c3", "-n", "ml2", "--configuration-setings",
       "enableTraining=True"], 2, ["'--configuration-setings'", "'--configuration-settings'"],
      None),
     (["k8s-extension", "update", "--cluster-type", "connectedClusters", "-c", "c1", "-n", "ml"],
@@ -133,6 +133,9 @@ class CliBadInputTest(unittest.TestCase):
         w.cli_ok("connectedk8s", "connect", "-n", "c2", "-l", "local", "--kind", "local",
                  "--connection-string-file", os.path.join(w.folder, "c2.connection"))
         w.cli_ok("k8s-extension", "create", *EXTENSION, "-c", "c2", "-n", "ml")
+        # c3 has no extension, so extension rows fail only for their own fault.
+        w.cli_ok("connectedk8s", "connect", "-n", "c3", "-l", "local", "--kind", "local",
+                 "--connection-string-file", os.path.join(w.folder, "c3.connection"))
         w.cli_ok("ml", "workspace", "create", "-n", "ws", "-l", "local")
         w.cli_ok("ml", "workspace", "create", "-n", "wseu", "-l", "westeurope")
         w.cli_ok("ml", "compute", "attach", "-n", "local", "--cluster", "c1")
@@ -188,11 +191,11 @@ class CliBadInputTest(unittest.TestCase):
     def test_good_row_passes_the_same_checks(self):
         """Guards the table: the same command with the stray setting moved works."""
         before = self.snapshot()
-        self.w.cli_ok("k8s-extension", "create", *EXTENSION, "-c", "c2", "-n", "ml3",
+        self.w.cli_ok("k8s-extension", "create", *EXTENSION, "-c", "c3", "-n", "ml3",
                       "--configuration-settings", "enableTraining=True",
                       "volumePluginDir=/var/lib/kubelet/volumeplugins", "--scope", "cluster")
         self.assertNotEqual(self.snapshot(), before)
-        self.w.cli_ok("k8s-extension", "delete", *EXTENSION[:2], "-c", "c2", "-n", "ml3",
+        self.w.cli_ok("k8s-extension", "delete", *EXTENSION[:2], "-c", "c3", "-n", "ml3",
                       "--yes", "--delete-created-resources")
 
 
