@@ -4,7 +4,6 @@ job artifacts, in every output format."""
 import json
 import os
 import stat
-import textwrap
 import unittest
 import urllib.request
 
@@ -53,14 +52,19 @@ class CliWorkflowTest(unittest.TestCase):
         cls.w.close()
 
     def write_job(self, name, command, code_files=None, extra=""):
+        """Writes job.yml, with a code folder ./src holding `code_files` if given."""
         folder = os.path.join(self.w.folder, name)
-        os.makedirs(os.path.join(folder, "src"), exist_ok=True)
-        for file_name, content in (code_files or {}).items():
-            with open(os.path.join(folder, "src", file_name), "w") as out:
-                out.write(content)
+        os.makedirs(folder, exist_ok=True)
+        code = ""
+        if code_files:
+            os.makedirs(os.path.join(folder, "src"), exist_ok=True)
+            for file_name, content in code_files.items():
+                with open(os.path.join(folder, "src", file_name), "w") as out:
+                    out.write(content)
+            code = "code: ./src\n"
         spec = os.path.join(folder, "job.yml")
         with open(spec, "w") as out:
-            out.write(f"type: command\ncode: ./src\ncommand: {command}\n"
+            out.write(f"type: command\n{code}command: {command}\n"
                       f"environment: python3\ncompute: local\n{extra}")
         return spec
 
@@ -153,15 +157,9 @@ class CliWorkflowTest(unittest.TestCase):
 
     def test_job_stream_logs_show_download(self):
         w = self.w
-        script = textwrap.dedent("""\
-            import os, sys
-            print("hello from trainyard")
-            with open(os.path.join(sys.argv[1], "result.txt"), "w") as out:
-                out.write("42\\n")
-            """)
-        spec = self.write_job("hello", "python3 hello.py ${{outputs.result}}",
-                              {"hello.py": script},
-                              "outputs:\n  result:\n    type: uri_folder\n    mode: upload\n")
+        spec = self.write_job(
+            "hello", "echo hello from trainyard && echo 42 > ${{outputs.result}}/result.txt",
+            extra="outputs:\n  result:\n    type: uri_folder\n    mode: upload\n")
 
         created = w.cli("ml", "job", "create", "--file", spec, "--name", "hello1", "--stream",
                         timeout=300)
@@ -171,19 +169,34 @@ class CliWorkflowTest(unittest.TestCase):
 
         shown = w.cli_json("ml", "job", "show", "-n", "hello1")
         self.assertEqual(shown["properties"]["status"], "Completed")
-        self.assertTrue(shown["properties"]["codeSnapshot"].startswith("sha256:"))
         table = w.cli_ok("ml", "job", "show", "-n", "hello1").out
         self.assertIn("history:", table)
         self.assertIn("nodes:", table)
+        self.assertIn("metrics:", table)
 
         logs = w.cli_ok("ml", "job", "logs", "-n", "hello1").out
         self.assertIn("hello from trainyard", logs)
 
         download = os.path.join(w.folder, "download")
         w.cli_ok("ml", "job", "download", "-n", "hello1", "--download-path", download)
-        found = [os.path.join(root, name) for root, _, names in os.walk(download)
-                 for name in names]
-        self.assertTrue(any(path.endswith("result.txt") for path in found), found)
+        found = {os.path.relpath(os.path.join(root, name), download): os.path.join(root, name)
+                 for root, _, names in os.walk(download) for name in names}
+        results = [path for relative, path in found.items() if relative.endswith("result.txt")]
+        self.assertEqual(len(results), 1, found)
+        with open(results[0]) as result:
+            self.assertEqual(result.read(), "42\n")
+
+    def test_job_code_folder_runs(self):
+        script = 'import os\nprint("code says", os.getcwd() != "")\n'
+        spec = self.write_job("coded", "python3 hello.py", {"hello.py": script})
+
+        created = self.w.cli("ml", "job", "create", "-f", spec, "-n", "coded1", "--stream",
+                             timeout=300)
+        self.assertEqual(created.code, 0, created)
+        self.assertIn("uploaded code folder './src': 1 files", created.err)
+        self.assertIn("code says True", created.out)
+        shown = self.w.cli_json("ml", "job", "show", "-n", "coded1")
+        self.assertTrue(shown["properties"]["codeSnapshot"].startswith("sha256:"))
 
     def test_failed_job_stream_exits_one(self):
         spec = self.write_job("fail", "python3 -c 'import sys; sys.exit(3)'")
