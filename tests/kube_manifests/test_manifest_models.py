@@ -16,6 +16,8 @@ import sys
 import tempfile
 import unittest
 
+import yaml
+
 try:
     import kubernetes.client
 except ImportError:  # pragma: no cover - reported by the test below
@@ -32,7 +34,14 @@ MODELS = {
     ("rbac.authorization.k8s.io/v1", "Role"): "V1Role",
     ("rbac.authorization.k8s.io/v1", "RoleBinding"): "V1RoleBinding",
     ("apps/v1", "DaemonSet"): "V1DaemonSet",
+    ("apps/v1", "Deployment"): "V1Deployment",
+    ("v1", "PersistentVolumeClaim"): "V1PersistentVolumeClaim",
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"): "V1ClusterRole",
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): "V1ClusterRoleBinding",
 }
+
+AGENT_MANIFEST = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "deploy", "kubernetes", "agent.yaml")
 
 
 class _Response:
@@ -75,21 +84,30 @@ class ManifestModelTest(unittest.TestCase):
         configuration.client_side_validation = True
         self.api = kubernetes.client.ApiClient(configuration)
 
+    def check_round_trip(self, manifest):
+        model = MODELS.get((manifest["apiVersion"], manifest["kind"]))
+        self.assertIsNotNone(model, f"no model for {manifest['kind']}")
+        # Client-side validation raises ValueError for a missing required
+        # field.
+        obj = self.api.deserialize(_Response(json.dumps(manifest)), model)
+        again = self.api.sanitize_for_serialization(obj)
+        self.assertEqual(differences(manifest, again), [])
+
     def test_every_manifest_round_trips(self):
         files = sorted(glob.glob(os.path.join(self.folder, "*.json")))
         self.assertGreaterEqual(len(files), 15)
         for path in files:
             with self.subTest(manifest=os.path.basename(path)):
                 with open(path) as source:
-                    text = source.read()
-                manifest = json.loads(text)
-                model = MODELS.get((manifest["apiVersion"], manifest["kind"]))
-                self.assertIsNotNone(model, f"no model for {manifest['kind']}")
-                # Client-side validation raises ValueError for a missing
-                # required field.
-                obj = self.api.deserialize(_Response(text), model)
-                again = self.api.sanitize_for_serialization(obj)
-                self.assertEqual(differences(manifest, again), [])
+                    self.check_round_trip(json.load(source))
+
+    def test_agent_deployment_round_trips(self):
+        with open(AGENT_MANIFEST) as source:
+            documents = [d for d in yaml.safe_load_all(source) if d]
+        self.assertGreaterEqual(len(documents), 10)
+        for document in documents:
+            with self.subTest(kind=document["kind"], name=document["metadata"]["name"]):
+                self.check_round_trip(document)
 
     def test_job_pods_carry_linux_selector(self):
         for path in glob.glob(os.path.join(self.folder, "job-*.json")):
