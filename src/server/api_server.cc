@@ -6,6 +6,7 @@
 #include "server/api_errors.h"
 #include "server/routes.h"
 #include "server/tracking_auth.h"
+#include "store/clusters.h"
 
 namespace ty::server {
 namespace {
@@ -23,6 +24,14 @@ bool TokenMatches(std::string_view sent, const std::string& expected_hash) {
 bool IsPublic(const http::Request& request) {
   return request.method == "GET" && (request.path == "/api/v1/health" ||
                                      request.path == "/api/v1/health/");
+}
+
+// Agents fetch code snapshots and upload job outputs as blobs with their
+// cluster credential, which is good for nothing else.
+bool IsAgentBlobRequest(const http::Request& request) {
+  if (request.Header("x-trainyard-cluster").empty()) return false;
+  if (request.method == "POST") return request.path == "/api/v1/blobs";
+  return request.method == "GET" && request.path.rfind("/api/v1/blobs/", 0) == 0;
 }
 
 }  // namespace
@@ -60,7 +69,11 @@ http::Handler MakeApiHandler(const http::Router& router, std::string admin_token
             "missing or wrong API token; send \"Authorization: Bearer <token>\" with the token "
             "from the server's admin-token file");
         if (bearer && !token.empty() && job_tokens != nullptr) {
-          status = AuthenticateJobToken(*job_tokens, request, token);
+          status = IsAgentBlobRequest(request)
+                       ? store::AuthenticateCluster(*job_tokens, request.Header("x-trainyard-cluster"),
+                                                    token)
+                             .status()
+                       : AuthenticateJobToken(*job_tokens, request, token);
         }
         if (!status.ok()) return AuthErrorResponse(request, status);
       }

@@ -5,7 +5,9 @@ loopback, and breaks them the way production does: kill -9 of either
 process, a dropped connection, a wiped agent.
 """
 
+import io
 import os
+import tarfile
 import time
 import unittest
 
@@ -174,6 +176,28 @@ class RelayTest(unittest.TestCase):
         self.assertIn("waiting for capacity", second["properties"]["statusMessage"])
         cluster.wait_status("second", "Completed", timeout=60)
         self.assertEqual(cluster.job("first")["properties"]["status"], "Completed")
+
+    def test_code_snapshot_and_outputs(self):
+        cluster = self.start()
+        archive = io.BytesIO()
+        with tarfile.open(fileobj=archive, mode="w") as tar:
+            script = b"echo from-snapshot\n"
+            info = tarfile.TarInfo("hello.sh")
+            info.size = len(script)
+            tar.addfile(info, io.BytesIO(script))
+        blob = cluster.api("POST", "/api/v1/blobs", archive.getvalue(),
+                           content_type="application/octet-stream")
+        cluster.submit({"name": "snapshot",
+                        "command": "sh hello.sh > ${{outputs.result}}/out.txt; cat ${{outputs.result}}/out.txt",
+                        "outputs": {"result": {"type": "uri_folder", "mode": "upload"}}},
+                       code_snapshot=blob["digest"])
+        job = cluster.wait_status("snapshot", ["Completed", "Failed"])
+        self.assertEqual(job["properties"]["status"], "Completed", job)
+        self.assertIn("from-snapshot", texts(cluster.log_lines("snapshot")))
+        artifacts = cluster.api("GET", cluster.workspace_path + "/jobs/snapshot/artifacts")
+        self.assertEqual([item["path"] for item in artifacts["items"]], ["result/out.txt"])
+        content = cluster.api("GET", cluster.workspace_path + "/jobs/snapshot/artifacts/result/out.txt")
+        self.assertEqual(content, b"from-snapshot\n")
 
     def test_extension_reports_components(self):
         cluster = self.start()
