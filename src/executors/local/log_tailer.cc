@@ -57,7 +57,7 @@ absl::Status RankLogTailer::LoadOffsets() {
     for (Stream& stream : streams_) {
       const nlohmann::json& entry = document.at(stream.name);
       stream.file_offset = entry.at("file").get<int64_t>();
-      stream.text_offset = entry.at("text").get<int64_t>();
+      stream.line_index = entry.at("line").get<int64_t>();
     }
   } catch (const nlohmann::json::exception& error) {
     return absl::DataLossError(fmt::format("invalid '{}': {}", offsets_path_, error.what()));
@@ -68,7 +68,7 @@ absl::Status RankLogTailer::LoadOffsets() {
 void RankLogTailer::SaveOffsets() {
   nlohmann::json document;
   for (const Stream& stream : streams_) {
-    document[stream.name] = {{"file", stream.file_offset}, {"text", stream.text_offset}};
+    document[stream.name] = {{"file", stream.file_offset}, {"line", stream.line_index}};
   }
   if (absl::Status saved = WriteFileAtomic(offsets_path_, document.dump()); !saved.ok()) {
     // Losing the position only means lines are sent again after a restart.
@@ -89,14 +89,14 @@ bool RankLogTailer::PollStream(Stream& stream, agent::ExecutorListener& listener
     chunk.job_id = job_id_;
     chunk.rank = rank_;
     chunk.stream = stream.name;
-    chunk.offset = stream.text_offset;
+    chunk.offset = stream.line_index;
     for (LogRecord& record : records) {
       chunk.lines.emplace_back(record.time_ms, std::move(record.text));
     }
     listener.OnLog(chunk);
 
     stream.file_offset += static_cast<int64_t>(consumed);
-    stream.text_offset += static_cast<int64_t>(chunk.lines.size());
+    stream.line_index += static_cast<int64_t>(chunk.lines.size());
     delivered = true;
   }
   return delivered;

@@ -39,8 +39,8 @@ class RankLogTailer {
   struct Stream {
     std::string name;  // "stdout" or "stderr"
     std::string path;
-    int64_t file_offset = 0;
-    int64_t text_offset = 0;
+    int64_t file_offset = 0;  // bytes of the record file already delivered
+    int64_t line_index = 0;   // lines already delivered: the next chunk's offset
   };
 
   bool PollStream(Stream& stream, agent::ExecutorListener& listener);
