@@ -31,10 +31,13 @@ void KubernetesExecutor::RunWorker() {
   while (true) {
     std::vector<std::string> queued;
     std::set<std::string> dirty;
+    bool adopt = false;
     {
       std::unique_lock lock(mu_);
       wake_.wait_for(lock, options_.tick, [this] { return shutting_down_ || !dirty_.empty(); });
       if (shutting_down_) return;
+      adopt = adopt_requested_ && !adopt_done_ && job_reflector_->synced() &&
+              pod_reflector_->synced();
       queued.assign(queue_.begin(), queue_.end());
       dirty.swap(dirty_);
       // Finished jobs wait for their logs; each tick checks them again.
@@ -42,6 +45,7 @@ void KubernetesExecutor::RunWorker() {
         if (job.outcome && !IsFinal(job.status)) dirty.insert(job_id);
       }
     }
+    if (adopt) AdoptAll();
     for (const std::string& job_id : queued) Admit(job_id);
     for (const std::string& job_id : dirty) SyncJob(job_id);
   }
@@ -298,6 +302,7 @@ void KubernetesExecutor::FinishIfDrained(TrackedJob& job) {
   if (!drained && !overdue) return;
   if (!drained) {
     log::Warning("[job {}] final status reported before its whole log arrived", job.spec.job_id);
+    for (auto& [pod, follower] : job.followers) follower->Stop();
   }
   // TODO: outputs written under /trainyard/outputs stay in the pods; they
   // are not uploaded until the pods can reach the workspace's blob store.
@@ -383,6 +388,7 @@ void KubernetesExecutor::Report(TrackedJob& job, const std::string& status,
   job.message = message;
   if (exit_code) job.exit_code = exit_code;
   if (signal) job.signal = signal;
+  adopted_.notify_all();  // Recover() waits for adopted jobs' first states
   listener_->OnStatus({.job_id = job.spec.job_id,
                        .status = status,
                        .exit_code = exit_code,

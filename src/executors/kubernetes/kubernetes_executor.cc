@@ -180,48 +180,47 @@ void KubernetesExecutor::Forget(const std::string& job_id) {
 }
 
 absl::Status KubernetesExecutor::Recover() {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (!job_reflector_->synced() || !pod_reflector_->synced()) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      return absl::UnavailableError(fmt::format(
-          "the Jobs and pods of namespace '{}' could not be listed within 30 s; check the "
-          "agent's log for the API server's errors",
-          options_.manifests.namespace_name));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // The worker adopts once both lists have arrived, which may be after the
+  // wait below when the API server is unreachable now.
+  std::unique_lock lock(mu_);
+  adopt_requested_ = true;
+  Wake();
+  bool done = adopted_.wait_for(lock, std::chrono::seconds(30), [this] { return adopt_done_; });
+  if (!done) {
+    return absl::UnavailableError(fmt::format(
+        "the Jobs and pods of namespace '{}' could not be listed within 30 s, so running jobs "
+        "are adopted once they can be; check the agent's log for the API server's errors",
+        options_.manifests.namespace_name));
   }
 
-  std::vector<std::string> adopted;
+  // The inventory sent on connect should hold each adopted job's real state.
+  adopted_.wait_for(lock, std::chrono::seconds(10), [this] {
+    for (const auto& [job_id, job] : jobs_) {
+      if (job.status.empty()) return false;
+    }
+    return true;
+  });
+  return absl::OkStatus();
+}
+
+void KubernetesExecutor::AdoptAll() {
+  int adopted = 0;
   {
     std::lock_guard lock(mu_);
     for (const auto& [name, object] : k8s_jobs_) {
       std::string job_id = AnnotationOf(object, kJobIdAnnotation);
       if (job_id.empty() || jobs_.contains(job_id)) continue;
       Adopt(object);
-      adopted.push_back(job_id);
+      ++adopted;
       dirty_.insert(job_id);
     }
-    Wake();
   }
   CleanUpOrphans();
-
-  // The inventory sent on connect should hold each adopted job's real state.
-  auto synced_by = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < synced_by) {
-    bool all_known = true;
-    {
-      std::lock_guard lock(mu_);
-      for (const std::string& job_id : adopted) {
-        auto it = jobs_.find(job_id);
-        all_known &= it == jobs_.end() || !it->second.status.empty();
-      }
-    }
-    if (all_known) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  log::Info("kubernetes executor: adopted {} job(s) in namespace '{}'", adopted.size(),
+  log::Info("kubernetes executor: adopted {} job(s) in namespace '{}'", adopted,
             options_.manifests.namespace_name);
-  return absl::OkStatus();
+  std::lock_guard lock(mu_);
+  adopt_done_ = true;
+  adopted_.notify_all();
 }
 
 // REQUIRES: mu_ held.

@@ -120,6 +120,8 @@ class KubernetesExecutor : public agent::Executor {
   void FollowLogs(TrackedJob& job, const JobView& view);
   std::string FailureMessage(TrackedJob& job, const JobView& view);
   void Fail(TrackedJob& job, const std::string& message);
+  // Adopts every Job of this agent not held yet and deletes orphans.
+  void AdoptAll();
   void Adopt(const nlohmann::json& k8s_job);
   void CleanUpOrphans();
   void Wake();
@@ -143,6 +145,9 @@ class KubernetesExecutor : public agent::Executor {
   std::map<std::string, nlohmann::json> pods_;      // by pod name; guarded by mu_
   std::set<std::string> dirty_;                     // job ids to sync; guarded by mu_
   bool shutting_down_ = false;                      // guarded by mu_
+  bool adopt_requested_ = false;                    // Recover() ran; guarded by mu_
+  bool adopt_done_ = false;                         // guarded by mu_
+  std::condition_variable adopted_;  // adoption finished or an adopted job's state is known
 };
 
 }  // namespace ty::executors::kubernetes
