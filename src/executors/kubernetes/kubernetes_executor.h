@@ -107,7 +107,8 @@ class KubernetesExecutor : public agent::Executor {
   // Worker thread: runs queued launches and syncs jobs with the caches.
   void RunWorker();
   void Admit(const std::string& job_id);
-  absl::Status CreateObjects(const std::string& job_id);
+  // Creates the job's objects; `ours` is set once a Job of this job exists.
+  absl::Status CreateObjects(const std::string& job_id, bool* ours);
   absl::Status EnsureNamespace(std::string* note);
   void SyncJob(const std::string& job_id);
   void FinishIfDrained(TrackedJob& job);
