@@ -95,6 +95,10 @@ absl::StatusOr<nlohmann::json> MlflowRequestFields(const http::Request& request)
   nlohmann::json fields;
   try {
     fields = nlohmann::json::parse(body);
+  } catch (const nlohmann::json::out_of_range& error) {
+    return absl::InvalidArgumentError(fmt::format(
+        "request body has a number out of range: {}: send numbers within double's range",
+        error.what()));
   } catch (const nlohmann::json::parse_error& error) {
     return WithMlflowCode(
         absl::InvalidArgumentError(fmt::format("request body is not valid JSON: error at byte "

@@ -7,11 +7,14 @@
 
 #include <fmt/format.h>
 
+#include "api/tracking_batch_reader.h"
+#include "common/json_cursor.h"
 #include "common/status_macros.h"
 #include "common/time.h"
 #include "server/api_errors.h"
 #include "server/mlflow_common.h"
 #include "server/routes.h"
+#include "server/tracking_body.h"
 #include "store/job_logs.h"
 
 namespace ty::server {
@@ -21,34 +24,11 @@ using nlohmann::json;
 
 constexpr int64_t kMaxHistoryResults = 25000;
 
-// Reads MLflow's {"key", "value"} lists of log-batch.
-absl::StatusOr<std::vector<api::TrackingEntry>> EntryList(const json& fields, std::string_view key,
-                                                          bool is_tag) {
-  std::vector<api::TrackingEntry> entries;
-  auto list = fields.find(key);
-  if (list == fields.end() || list->is_null()) return entries;
-  if (!list->is_array()) {
-    return absl::InvalidArgumentError(fmt::format("invalid '{}': use an array", key));
-  }
-  for (size_t i = 0; i < list->size(); ++i) {
-    ASSIGN_OR_RETURN(api::TrackingEntry entry,
-                     api::TrackingEntryFromJson((*list)[i], fmt::format("{}[{}]", key, i), "key",
-                                                is_tag));
-    entries.push_back(std::move(entry));
-  }
-  return entries;
-}
-
-size_t ListSize(const json& fields, std::string_view key) {
-  auto list = fields.find(key);
-  return list != fields.end() && list->is_array() ? list->size() : 0;
-}
-
 // Stores `batch` for the request's run. MLflow reports a param logged again
 // with another value as INVALID_PARAMETER_VALUE.
 absl::StatusOr<http::Response> StoreForRun(ServerContext& context, const http::Request& request,
-                                           const json& fields, const api::TrackingBatch& batch) {
-  ASSIGN_OR_RETURN(std::string run_id, RunIdField(fields));
+                                           std::string_view run_id,
+                                           const api::TrackingBatch& batch) {
   ASSIGN_OR_RETURN(store::Transaction transaction, context.database.Begin());
   ASSIGN_OR_RETURN(store::TrackingRun run, ReadAccessibleRun(transaction, request, run_id));
   absl::StatusOr<store::BatchResult> stored = store::LogBatch(transaction, run.key, batch);
@@ -65,30 +45,20 @@ absl::StatusOr<http::Response> LogMetricRoute(ServerContext& context, http::Requ
   api::TrackingBatch batch;
   ASSIGN_OR_RETURN(api::MetricPoint point, api::MetricPointFromJson(fields, "", "key", NowMillis()));
   batch.metrics.push_back(std::move(point));
-  return StoreForRun(context, request, fields, batch);
+  ASSIGN_OR_RETURN(std::string run_id, RunIdField(fields));
+  return StoreForRun(context, request, run_id, batch);
 }
 
+// The ingestion path: the body is read in one pass, without a JSON tree,
+// and the limits are checked before any entry is validated.
 absl::StatusOr<http::Response> LogBatchRoute(ServerContext& context, http::Request& request) {
-  ASSIGN_OR_RETURN(json fields, MlflowRequestFields(request));
-  // The limits come before any entry is read, so an oversized batch is
-  // rejected whatever it contains.
-  RETURN_IF_ERROR(api::CheckBatchLimits(ListSize(fields, "metrics"), ListSize(fields, "params"),
-                                        ListSize(fields, "tags")));
-  api::TrackingBatch batch;
-  auto metrics = fields.find("metrics");
-  if (metrics != fields.end() && metrics->is_array()) {
-    int64_t now = NowMillis();
-    batch.metrics.reserve(metrics->size());
-    for (size_t i = 0; i < metrics->size(); ++i) {
-      ASSIGN_OR_RETURN(api::MetricPoint point,
-                       api::MetricPointFromJson((*metrics)[i], fmt::format("metrics[{}]", i),
-                                                "key", now));
-      batch.metrics.push_back(std::move(point));
-    }
-  }
-  ASSIGN_OR_RETURN(batch.params, EntryList(fields, "params", /*is_tag=*/false));
-  ASSIGN_OR_RETURN(batch.tags, EntryList(fields, "tags", /*is_tag=*/true));
-  return StoreForRun(context, request, fields, batch);
+  RETURN_IF_ERROR(CheckTrackingBodySize(request));
+  absl::StatusOr<api::BatchRequest> parsed =
+      api::ReadTrackingBatch(request.body, api::BatchDialect::kMlflow, NowMillis());
+  if (IsMalformedJson(parsed.status())) return WithMlflowCode(parsed.status(), "BAD_REQUEST");
+  RETURN_IF_ERROR(parsed.status());
+  if (parsed->run_id.empty()) return RunIdField(json::object()).status();
+  return StoreForRun(context, request, parsed->run_id, parsed->batch);
 }
 
 absl::StatusOr<http::Response> LogEntryRoute(ServerContext& context, http::Request& request,
@@ -97,7 +67,8 @@ absl::StatusOr<http::Response> LogEntryRoute(ServerContext& context, http::Reque
   api::TrackingBatch batch;
   ASSIGN_OR_RETURN(api::TrackingEntry entry, api::TrackingEntryFromJson(fields, "", "key", is_tag));
   (is_tag ? batch.tags : batch.params).push_back(std::move(entry));
-  return StoreForRun(context, request, fields, batch);
+  ASSIGN_OR_RETURN(std::string run_id, RunIdField(fields));
+  return StoreForRun(context, request, run_id, batch);
 }
 
 absl::StatusOr<http::Response> LogParameterRoute(ServerContext& context, http::Request& request) {

@@ -10,15 +10,23 @@
 
 namespace ty::server {
 
+absl::Status CheckTrackingBodySize(const http::Request& request) {
+  if (request.body.size() <= kMaxJsonBodyBytes) return absl::OkStatus();
+  return absl::ResourceExhaustedError(fmt::format(
+      "request body has {} bytes but the limit is {} bytes: split the data across batches",
+      request.body.size(), kMaxJsonBodyBytes));
+}
+
 absl::StatusOr<nlohmann::json> ParseTrackingBody(const http::Request& request) {
-  if (request.body.size() > kMaxJsonBodyBytes) {
-    return absl::ResourceExhaustedError(fmt::format(
-        "request body has {} bytes but the limit is {} bytes: split the data across batches",
-        request.body.size(), kMaxJsonBodyBytes));
-  }
+  RETURN_IF_ERROR(CheckTrackingBodySize(request));
   nlohmann::json body;
   try {
     body = nlohmann::json::parse(request.body);
+  } catch (const nlohmann::json::out_of_range& error) {
+    // A number beyond double's range, such as 1e400.
+    return absl::InvalidArgumentError(fmt::format(
+        "request body has a number out of range: {}: send numbers within double's range",
+        error.what()));
   } catch (const nlohmann::json::parse_error& error) {
     // The library's message names what it expected. Its prefix repeats the
     // exception's class and position, so it is cut.

@@ -23,6 +23,10 @@ namespace ty::server {
 // for a body that is not an object.
 absl::StatusOr<nlohmann::json> ParseTrackingBody(const http::Request& request);
 
+// Checks that the body is at most 1 MiB, the limit of JSON bodies.
+// Errors: kResourceExhausted naming both sizes.
+absl::Status CheckTrackingBodySize(const http::Request& request);
+
 // Reads {"path", "digest", "size"}. The path must be relative, use '/' and
 // stay inside the job's outputs (no empty, "." or ".." segment). Errors:
 // kInvalidArgument naming the field.

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "api/tracking_batch_reader.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "common/time.h"
@@ -97,10 +98,12 @@ absl::StatusOr<http::Response> StoreBatch(ServerContext& context, const http::Re
   return JsonResponse(200, body);
 }
 
+// The ingestion path: the body is read in one pass, without a JSON tree.
 absl::StatusOr<http::Response> LogMetricBatch(ServerContext& context, http::Request& request) {
-  ASSIGN_OR_RETURN(json body, ParseTrackingBody(request));
-  ASSIGN_OR_RETURN(api::TrackingBatch batch, api::TrackingBatchFromJson(body, NowMillis()));
-  return StoreBatch(context, request, batch);
+  RETURN_IF_ERROR(CheckTrackingBodySize(request));
+  ASSIGN_OR_RETURN(api::BatchRequest parsed,
+                   api::ReadTrackingBatch(request.body, api::BatchDialect::kNative, NowMillis()));
+  return StoreBatch(context, request, parsed.batch);
 }
 
 absl::StatusOr<http::Response> LogOneMetric(ServerContext& context, http::Request& request) {

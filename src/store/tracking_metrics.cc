@@ -10,14 +10,11 @@
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "common/time.h"
+#include "store/metric_blocks.h"
 #include "store/resources.h"
 
 namespace ty::store {
 namespace {
-
-// Points per INSERT statement. Multi-row inserts cost one statement step
-// for many rows; 100 rows bind 500 parameters, far below SQLite's limit.
-constexpr size_t kPointsPerInsert = 100;
 
 // The summary row of one metric name while a batch is applied.
 struct MetricState {
@@ -44,8 +41,8 @@ std::optional<double> OptionalDouble(const Statement& row, int column) {
   return row.Double(column);
 }
 
-// Folds `point` into `state`, returning the point's sequence number.
-int64_t Accumulate(MetricState& state, const api::MetricPoint& point) {
+// Folds `point` into `state`, which counts it.
+void Accumulate(MetricState& state, const api::MetricPoint& point) {
   bool later = state.count == 0 || point.step > state.latest_step ||
                (point.step == state.latest_step && point.timestamp >= state.latest_timestamp);
   if (later) {
@@ -57,7 +54,7 @@ int64_t Accumulate(MetricState& state, const api::MetricPoint& point) {
     state.min = state.min ? std::min(*state.min, point.value) : point.value;
     state.max = state.max ? std::max(*state.max, point.value) : point.value;
   }
-  return state.count++;
+  ++state.count;
 }
 
 absl::StatusOr<MetricState> LoadOrCreateMetric(Transaction& transaction, int64_t run_key,
@@ -87,52 +84,28 @@ absl::StatusOr<MetricState> LoadOrCreateMetric(Transaction& transaction, int64_t
   return state;
 }
 
-const std::string& InsertPointsSql(size_t rows) {
-  static const std::string kFull = [] {
-    std::string sql =
-        "INSERT INTO tracking_metric_points (metric_key, step, timestamp, sequence, value) "
-        "VALUES ";
-    for (size_t i = 0; i < kPointsPerInsert; ++i) sql += i == 0 ? "(?,?,?,?,?)" : ",(?,?,?,?,?)";
-    return sql;
-  }();
-  static thread_local std::string partial;
-  if (rows == kPointsPerInsert) return kFull;
-  partial = kFull.substr(0, kFull.find("VALUES ") + 7);
-  for (size_t i = 0; i < rows; ++i) partial += i == 0 ? "(?,?,?,?,?)" : ",(?,?,?,?,?)";
-  return partial;
-}
-
+// Stores each metric's points of the batch as one block and updates the
+// metric's summary row.
 absl::Status StorePoints(Transaction& transaction, int64_t run_key,
                          const std::vector<api::MetricPoint>& points) {
   std::unordered_map<std::string_view, size_t> state_index;
   std::vector<MetricState> states;
-  std::vector<std::pair<size_t, int64_t>> placement;  // state index and sequence per point
-  placement.reserve(points.size());
+  std::vector<std::vector<const api::MetricPoint*>> blocks;
   for (const api::MetricPoint& point : points) {
     auto [it, inserted] = state_index.try_emplace(point.name, states.size());
     if (inserted) {
       ASSIGN_OR_RETURN(MetricState state, LoadOrCreateMetric(transaction, run_key, point.name));
       states.push_back(state);
+      blocks.emplace_back();
     }
-    placement.emplace_back(it->second, Accumulate(states[it->second], point));
+    blocks[it->second].push_back(&point);
   }
 
-  for (size_t start = 0; start < points.size(); start += kPointsPerInsert) {
-    size_t rows = std::min(kPointsPerInsert, points.size() - start);
-    ASSIGN_OR_RETURN(Statement insert, transaction.Prepare(InsertPointsSql(rows)));
-    for (size_t i = start; i < start + rows; ++i) {
-      const api::MetricPoint& point = points[i];
-      int first = static_cast<int>(i - start) * 5;
-      insert.Bind(first + 1, states[placement[i].first].key);
-      insert.Bind(first + 2, point.step);
-      insert.Bind(first + 3, point.timestamp);
-      insert.Bind(first + 4, placement[i].second);
-      insert.Bind(first + 5, NullIfNan(point.value));
-    }
-    RETURN_IF_ERROR(insert.Run());
-  }
-
-  for (const MetricState& state : states) {
+  for (size_t i = 0; i < states.size(); ++i) {
+    MetricState& state = states[i];
+    int64_t first_sequence = state.count;
+    for (const api::MetricPoint* point : blocks[i]) Accumulate(state, *point);
+    RETURN_IF_ERROR(InsertBlock(transaction, state.key, first_sequence, blocks[i]));
     RETURN_IF_ERROR(transaction.Execute(
         "UPDATE tracking_metrics SET point_count = ?2, min_value = ?3, max_value = ?4, "
         "latest_step = ?5, latest_timestamp = ?6, latest_value = ?7 WHERE metric_key = ?1",
@@ -280,17 +253,18 @@ absl::StatusOr<MetricHistoryPage> GetMetricHistory(Transaction& transaction, int
                                                    std::string_view name,
                                                    std::string_view page_token, int page_size) {
   // The token contains the last point's "step timestamp sequence".
-  int64_t after[3] = {std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::min(),
-                      -1};
+  SequencedPoint after{std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::min(),
+                       -1, 0};
   std::string token_kind = fmt::format("history {}", name);
   if (!page_token.empty()) {
     ASSIGN_OR_RETURN(std::string key, DecodePageToken(token_kind, page_token));
     const char* position = key.data();
     const char* end = key.data() + key.size();
+    int64_t* fields[3] = {&after.step, &after.timestamp, &after.sequence};
     bool valid = true;
     for (size_t i = 0; valid && i < 3; ++i) {
       if (i > 0) valid = position < end && *position++ == ' ';
-      auto [next, error] = std::from_chars(position, end, after[i]);
+      auto [next, error] = std::from_chars(position, end, *fields[i]);
       valid = valid && error == std::errc();
       position = next;
     }
@@ -299,27 +273,26 @@ absl::StatusOr<MetricHistoryPage> GetMetricHistory(Transaction& transaction, int
                                        "previous page unchanged");
     }
   }
-  ASSIGN_OR_RETURN(
-      Statement rows,
-      transaction.Query("SELECT p.step, p.timestamp, p.sequence, p.value FROM "
-                        "tracking_metric_points p JOIN tracking_metrics m ON "
-                        "m.metric_key = p.metric_key WHERE m.run_key = ?1 AND m.name = ?2 AND "
-                        "(p.step, p.timestamp, p.sequence) > (?3, ?4, ?5) "
-                        "ORDER BY p.step, p.timestamp, p.sequence LIMIT ?6",
-                        run_key, name, after[0], after[1], after[2], page_size + 1));
+
   MetricHistoryPage page;
-  int64_t last_sequence = 0;
-  while (true) {
-    ASSIGN_OR_RETURN(bool has_row, rows.Step());
-    if (!has_row) break;
-    if (static_cast<int>(page.points.size()) == page_size) {
-      const api::MetricPoint& last = page.points.back();
-      page.next_page_token = EncodePageToken(
-          token_kind, fmt::format("{} {} {}", last.step, last.timestamp, last_sequence));
-      break;
-    }
-    page.points.push_back({std::string(name), NanIfNull(rows, 3), rows.Int(0), rows.Int(1)});
-    last_sequence = rows.Int(2);
+  ASSIGN_OR_RETURN(Statement metric,
+                   transaction.Query("SELECT metric_key FROM tracking_metrics WHERE run_key = ?1 "
+                                     "AND name = ?2",
+                                     run_key, name));
+  ASSIGN_OR_RETURN(bool exists, metric.Step());
+  if (!exists) return page;
+  ASSIGN_OR_RETURN(std::vector<SequencedPoint> points,
+                   ReadPointsAfter(transaction, metric.Int(0), after,
+                                   static_cast<size_t>(page_size) + 1));
+  if (points.size() > static_cast<size_t>(page_size)) {
+    points.pop_back();
+    const SequencedPoint& last = points.back();
+    page.next_page_token = EncodePageToken(
+        token_kind, fmt::format("{} {} {}", last.step, last.timestamp, last.sequence));
+  }
+  page.points.reserve(points.size());
+  for (const SequencedPoint& point : points) {
+    page.points.push_back({std::string(name), point.value, point.step, point.timestamp});
   }
   return page;
 }

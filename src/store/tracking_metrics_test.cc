@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "common/errors.h"
+#include "store/metric_blocks.h"
 #include "store/tracking_test_fixture.h"
 
 namespace ty::store {
@@ -149,6 +150,66 @@ TEST_F(TrackingMetricsTest, HistoryPagesInStepOrder) {
 
   absl::StatusOr<MetricHistoryPage> bad = GetMetricHistory(*transaction, run_.key, "loss", "zz", 10);
   EXPECT_EQ(ErrorField(bad.status()), "pageToken");
+}
+
+TEST_F(TrackingMetricsTest, HistoryMergesBlocksInStepOrder) {
+  ASSERT_TRUE(Log(Points("loss", {10, 11, 12, 13, 14}, 10)).ok());
+  ASSERT_TRUE(Log(Points("loss", {0, 1, 2, 3, 4}, 0)).ok());
+  ASSERT_TRUE(Log(Points("loss", {5, 6}, 5)).ok());
+
+  auto transaction = database_->BeginRead();
+  ASSERT_TRUE(transaction.ok());
+  std::vector<int64_t> steps;
+  std::string token;
+  do {
+    absl::StatusOr<MetricHistoryPage> page = GetMetricHistory(*transaction, run_.key, "loss", token, 4);
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const api::MetricPoint& point : page->points) {
+      EXPECT_EQ(point.value, static_cast<double>(point.step));
+      steps.push_back(point.step);
+    }
+    token = page->next_page_token;
+  } while (!token.empty());
+  EXPECT_EQ(steps, (std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6, 10, 11, 12, 13, 14}));
+}
+
+// Verifies that the blocks migration leaves a store written by the first
+// tracking schema consistent: its points and summaries go, params stay.
+TEST(MetricBlocksMigrationTest, DropsRowsOfFirstSchema) {
+  TempDir dir;
+  std::string path = (dir.path() / "old.db").string();
+
+  {
+    auto database = Database::Open(path);
+    ASSERT_TRUE(database.ok());
+    MigrationSet old_schema;
+    old_schema.Add(ResourceMigrations());
+    old_schema.Add(JobMigrations());
+    std::vector<Migration> tracking = TrackingMigrations();
+    tracking.pop_back();  // only tracking_0001_create
+    old_schema.Add(tracking);
+    ASSERT_TRUE(old_schema.Apply(**database).ok());
+
+    auto transaction = (*database)->Begin();
+    ASSERT_TRUE(transaction->ExecuteScript(
+        "INSERT INTO tracking_runs (run_id, experiment_id, resource_group, workspace, run_name, "
+        "created_at) VALUES ('r', 0, 'rg', 'ws', 'r', 0);"
+        "INSERT INTO tracking_metrics VALUES (1, 1, 'loss', 1, 0.5, 0.5, 0, 0, 0.5);"
+        "INSERT INTO tracking_metric_points VALUES (1, 0, 0, 0, 0.5);"
+        "INSERT INTO tracking_params VALUES (1, 'lr', '0.1');").ok());
+    ASSERT_TRUE(transaction->Commit().ok());
+  }
+
+  auto reopened = OpenStore(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  auto transaction = (*reopened)->BeginRead();
+  ASSERT_TRUE(transaction.ok());
+  absl::StatusOr<MetricSummaryPage> metrics = ListMetricSummaries(*transaction, 1, "", 10);
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_TRUE(metrics->items.empty());
+  absl::StatusOr<std::vector<api::TrackingEntry>> params = ListParams(*transaction, 1);
+  ASSERT_TRUE(params.ok());
+  EXPECT_EQ(params->size(), 1u);
 }
 
 TEST_F(TrackingMetricsTest, TenThousandMetricNames) {

@@ -1,10 +1,11 @@
-// The tracking tables. Metric points are the bulk of the data, so their
-// table is clustered on (metric, step, timestamp, sequence) without a rowid:
-// an insert touches one B-tree, and a history read is one range scan.
+// The tracking tables. Migration 0001 stored one row per metric point;
+// 0002 (metric_blocks.cc) replaced that table with blocks of points.
 //
-// SQLite stores a NaN bound as REAL as NULL, so a NULL value is NaN by
-// design; infinities are stored as REAL as they are.
+// SQLite stores a NaN bound as REAL as NULL, so in the summary columns
+// (min_value, max_value, latest_value) NULL is NaN by design. Infinities are
+// stored as REAL as they are.
 
+#include "store/metric_blocks.h"
 #include "store/tracking_runs.h"
 
 namespace ty::store {
@@ -95,7 +96,8 @@ CREATE TABLE job_tokens (
   created_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX job_tokens_by_run ON job_tokens(run_key);
-)sql"}};
+)sql"},
+          MetricBlocksMigration()};
 }
 
 }  // namespace ty::store
