@@ -45,11 +45,8 @@ status=0
 "$trainyard" ml job create --file examples/digits-pytorch/job.yml --name "$job" --stream || status=$?
 
 echo
-echo "== Job $job =="
+echo "== Job $job: status, history and final metrics =="
 "$trainyard" ml job show --name "$job"
-echo
-echo "== Final metrics =="
-"$trainyard" ml job metrics "$job" --output table --latest
 download="$data_dir/downloads/$job"
 "$trainyard" ml job download --name "$job" --download-path "$download" >/dev/null
 echo
