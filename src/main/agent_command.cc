@@ -140,6 +140,9 @@ int RunAgentCommand(int argc, char** argv) {
   executor_options.work_root = (fs::path(state_dir) / "jobs").string();
   executor_options.shim_path = self;
   executor_options.grace_period = std::chrono::seconds(grace_seconds);
+  // Job threads also wake on rank changes; the poll bounds how late a
+  // missed wake-up is noticed, which sets the floor of job turnaround.
+  executor_options.poll_interval = std::chrono::milliseconds(20);
   executors::local::LocalExecutor executor(executor_options, &proxy);
 
   agent::AgentOptions options;
