@@ -149,6 +149,9 @@ absl::StatusOr<store::TrackingRun> ReadAccessibleRun(store::Transaction& transac
   return run;
 }
 
+// TODO: serve MLflow's artifact proxy (mlflow-artifacts:/ URIs) so that
+// mlflow.log_artifact works in a job; MLflow clients have no artifact
+// repository for this scheme, so they fail on upload until then.
 std::string ArtifactUri(std::string_view run_id) {
   return fmt::format("trainyard:/runs/{}/artifacts", run_id);
 }
