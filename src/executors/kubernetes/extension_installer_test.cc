@@ -62,7 +62,9 @@ TEST_F(InstallerTest, InstallsComponentsAndWaitsForReadiness) {
   EXPECT_EQ(first.install_state, "Installing");
   ASSERT_NE(Find(first, "nvidiaDevicePlugin"), nullptr);
   EXPECT_EQ(Find(first, "nvidiaDevicePlugin")->state, "Installing");
-  EXPECT_THAT(Find(first, "nvidiaDevicePlugin")->message, HasSubstr("0 of 1 pods ready"));
+  // The test server's DaemonSet controller may not have counted the nodes
+  // yet, so the desired count is 0 or 1; only the ready count is certain.
+  EXPECT_THAT(Find(first, "nvidiaDevicePlugin")->message, HasSubstr("(0 of "));
   EXPECT_EQ(Find(first, "namespace")->state, "Installed");
 
   agent::ExtensionReport settled = ReconcileUntilSettled(Item(settings));
