@@ -31,7 +31,7 @@ struct AgentOptions {
   std::string python_client_dir;
 };
 
-// The cluster-side agent: holds the relay, reconciles extensions, turns
+// The cluster-side agent: keeps the relay open, reconciles extensions, turns
 // assignments into executor launches and executor events into relay
 // messages. Every event is put in the durable outbox before it counts as
 // reported. Thread-safe.

@@ -25,7 +25,7 @@ struct InputBinding {
   std::string mode;  // "ro_mount", "download" or "direct"; empty for literals
 };
 
-// Resources one instance (node) of a job asks for.
+// Resources that one instance (node) of a job requests.
 struct ResourceRequest {
   double cpus = 1;
   int64_t memory_bytes = 0;  // 0: no memory request
@@ -37,7 +37,7 @@ struct ResourceRequest {
 // the cluster and stable across restarts ("<group>/<workspace>/<job>").
 struct LaunchSpec {
   std::string job_id;
-  std::string command;  // still holds ${{inputs.X}} and ${{outputs.X}}
+  std::string command;  // still contains ${{inputs.X}} and ${{outputs.X}}
   std::map<std::string, InputBinding> inputs;
   std::vector<std::string> outputs;             // output names
   std::map<std::string, std::string> environment;  // job variables plus tracking variables
@@ -83,7 +83,7 @@ class ExecutorListener {
   virtual ~ExecutorListener() = default;
   virtual void OnStatus(const StatusEvent& event) = 0;
   virtual void OnLog(const LogChunk& chunk) = 0;
-  // Called during Finalizing with the folder that holds output `name`; the
+  // Called during Finalizing with the folder that contains output `name`; the
   // job's terminal status is reported only after this returns.
   virtual absl::Status UploadOutput(const std::string& job_id, const std::string& name,
                                     const std::string& folder) = 0;
@@ -117,7 +117,7 @@ class Executor {
   virtual ~Executor() = default;
 
   // Starts `spec` in the background and returns at once. Launching a job id
-  // the executor already holds is a no-op returning OK, so a repeated
+  // the executor already runs or ran is a no-op returning OK, so a repeated
   // assignment never runs a job twice.
   virtual absl::Status Launch(const LaunchSpec& spec) = 0;
 
@@ -136,7 +136,7 @@ class Executor {
   // running and reports the real outcome of those that ended meanwhile.
   virtual absl::Status Recover() = 0;
 
-  // The nodes and their resources as the backend sees them now.
+  // Returns the nodes and their resources as the backend reports them now.
   virtual absl::StatusOr<std::vector<NodeCapacity>> DiscoverCapacity() = 0;
 
   // Stops watching (processes keep running) and joins internal threads.

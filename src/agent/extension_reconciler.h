@@ -17,7 +17,7 @@ struct ComponentStatus {
   std::string message;
 };
 
-// What the agent reports for one extension.
+// The agent's report on one extension.
 struct ExtensionReport {
   std::string extension;
   std::string install_state;  // "Installed", "Failed" or "Deleting"
@@ -29,11 +29,11 @@ nlohmann::json ExtensionReportToJson(const ExtensionReport& report);
 
 // Installs and removes an extension's components on a local host. Each
 // component is a real check or set-up; one that is already present is
-// detected and reused, and its message says so. Not thread-safe: the agent
+// detected and reused, and its message states that. Not thread-safe: the agent
 // calls it from one thread.
 class ExtensionReconciler {
  public:
-  // `state_dir` holds what install creates (the data volume root and the
+  // `state_dir` contains what install creates (the data volume root and the
   // log-shipping folder). `executor` discovers GPUs.
   ExtensionReconciler(std::string state_dir, Executor& executor);
 

@@ -13,7 +13,7 @@
 
 namespace ty::server {
 
-// What is free on one node, or what one node has in total.
+// Free or total resources of one node.
 struct NodeResources {
   std::string name;
   double cpus = 0;
@@ -21,7 +21,7 @@ struct NodeResources {
   int64_t gpus = 0;
 };
 
-// What each of a job's `instances` instances asks for.
+// Resources that each of a job's `instances` instances requests.
 struct GangRequest {
   int64_t instances = 1;
   double cpus = 0;
