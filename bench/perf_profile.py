@@ -1,0 +1,98 @@
+"""CPU profile of running processes with Linux `perf`, summarized by symbol.
+
+`perf record` samples the given processes and their threads while a `with`
+block runs; `top_symbols` then lists the share of samples that each
+(command, shared object, symbol) took, highest first. Child processes
+started after recording began (the jobs' shims and shells) are not sampled,
+but bench/procstat.py counts their CPU time.
+"""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+
+# 499 Hz rather than a round number, so sampling does not run in step with
+# timers of the sampled processes.
+FREQUENCY_HZ = 499
+SYMBOL_LINE = re.compile(r"^\s*([0-9.]+)%\s+(\S+)\s+(\S+)\s+\[[.k]\]\s+(.+?)\s*$")
+OBJECT_LINE = re.compile(r"^\s*([0-9.]+)%\s+(\S+)\s+(\S+)\s*$")
+
+
+def available():
+    return shutil.which("perf") is not None
+
+
+class PerfRecord:
+    """`perf record -g` of the processes `pids` for the duration of a `with` block."""
+
+    def __init__(self, pids, path):
+        self.pids = list(pids)
+        self.path = path
+        self.process = None
+        self.error = None
+
+    def __enter__(self):
+        args = ["perf", "record", "-F", str(FREQUENCY_HZ), "-g", "-o", self.path, "-p",
+                ",".join(str(pid) for pid in self.pids)]
+        self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True)
+        # perf needs a moment to attach; without it the first samples are lost.
+        time.sleep(0.5)
+        if self.process.poll() is not None:
+            self.error = f"perf record exited at once: {self.process.stdout.read().strip()}"
+        return self
+
+    def __exit__(self, *unused):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                self.error = "perf record did not stop within 60 s of SIGINT"
+
+    def top_symbols(self, count=20):
+        """Returns up to `count` rows {"percent", "command", "object", "symbol"} by self time."""
+        return parse_symbols(self._report("comm,dso,symbol"))[:count]
+
+    def top_objects(self, count=10):
+        """Returns up to `count` rows {"percent", "command", "object"} by self time."""
+        return parse_objects(self._report("comm,dso"))[:count]
+
+    def _report(self, sort_keys):
+        if self.error:
+            raise RuntimeError(self.error)
+        if not os.path.exists(self.path):
+            raise RuntimeError(f"perf record wrote no {self.path}")
+        result = subprocess.run(["perf", "report", "-i", self.path, "--stdio", "--no-children",
+                                 "-g", "none", "--sort", sort_keys, "--percent-limit", "0.5"],
+                                capture_output=True, text=True, timeout=300)
+        if result.returncode != 0:
+            raise RuntimeError(f"perf report failed: {result.stderr.strip()[-500:]}")
+        return result.stdout
+
+
+def parse_symbols(text):
+    """Reads the sample rows of `perf report --stdio --sort comm,dso,symbol`."""
+    rows = []
+    for line in text.splitlines():
+        match = SYMBOL_LINE.match(line)
+        if match:
+            rows.append({"percent": float(match.group(1)), "command": match.group(2),
+                         "object": match.group(3), "symbol": match.group(4)})
+    return rows
+
+
+def parse_objects(text):
+    """Reads the sample rows of `perf report --stdio --sort comm,dso`."""
+    rows = []
+    for line in text.splitlines():
+        match = OBJECT_LINE.match(line)
+        if match:
+            rows.append({"percent": float(match.group(1)), "command": match.group(2),
+                         "object": match.group(3)})
+    return rows
