@@ -47,14 +47,20 @@ def log(message):
     print(f"[{datetime.datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
 
 
-def positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got '{text}'")
-    return value
+def whole_number(minimum):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number of at least {minimum}, got '{text}'")
+        return value
+    return parse
+
+
+positive_int = whole_number(1)
 
 
 def parse_args():
@@ -80,12 +86,12 @@ def parse_args():
     parser.add_argument("--slurm-scheduler-parameters",
                         default=slurm_peer.DEFAULT_SCHEDULER_PARAMETERS,
                         help="SchedulerParameters of slurm.conf; empty for Slurm's defaults")
-    parser.add_argument("--phase-timeout", type=positive_int, default=420,
-                        help="seconds one throughput run may take before it counts as failed "
-                        "(default 420)")
-    parser.add_argument("--profile-jobs", type=int, default=1000,
+    parser.add_argument("--phase-timeout", type=positive_int, default=300,
+                        help="seconds from a throughput run's first submission after which "
+                        "only the jobs that ended so far count (default 300)")
+    parser.add_argument("--profile-jobs", type=whole_number(0), default=500,
                         help="jobs of an extra Trainyard burst sampled with perf after the "
-                        "measured one (default 1000, 0 for none)")
+                        "measured one (default 500, 0 for none)")
     parser.add_argument("--skip", default="",
                         help="comma-separated systems to leave out: floor, trainyard, slurm")
     args = parser.parse_args()
@@ -159,6 +165,7 @@ def run_trainyard(args, results, profile):
             cluster, args.throughput_jobs, args.clients, args.phase_timeout, INSTANCE_TYPE,
             log=log)
         measured["throughput"] = throughput
+        note_unfinished(results, "Trainyard", throughput)
         measured["memory_mib"] = {"server_idle": idle["server"] / 1024,
                                   "agent_idle": idle["agent"] / 1024,
                                   "server_peak": peak["server"] / 1024,
@@ -188,8 +195,10 @@ def profile_trainyard(args, cluster, profile):
 
 
 def run_trainyard_logs(args, results):
+    binary = os.path.join(args.build_dir, "trainyard")
+    require_file(binary, "trainyard")
     log(f"trainyard: log streaming of {args.log_megabytes} MB")
-    env = dict(os.environ, TRAINYARD_BIN=os.path.join(args.build_dir, "trainyard"))
+    env = dict(os.environ, TRAINYARD_BIN=binary)
     result = subprocess.run([sys.executable, os.path.join(BENCH_DIR, "log_bench.py"),
                              "--megabytes", str(args.log_megabytes)],
                             capture_output=True, text=True, timeout=600, env=env, check=False)
@@ -229,11 +238,19 @@ def run_slurm(args, results, profile):
         throughput, peak, cpu = slurm_jobs.measure_throughput(
             peer, args.throughput_jobs, args.clients, args.phase_timeout, log=log)
         measured["throughput"] = throughput
+        note_unfinished(results, "Slurm", throughput)
         measured["memory_mib"] = {name + "_peak": kib / 1024 for name, kib in peak.items()}
         profile["slurm throughput, CPU seconds"] = cpu
     finally:
         peer.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def note_unfinished(results, system, throughput):
+    if not throughput["finished"]:
+        results.setdefault("notes", []).append(
+            f"{system}'s throughput run stopped at the phase timeout with {throughput['ended']} "
+            f"of {throughput['jobs']} jobs ended, so jobs completed/s counts those only")
 
 
 def run_phase(name, function, errors):
@@ -294,6 +311,8 @@ def main():
     with open(args.json, "w") as out:
         json.dump(results, out, indent=2)
     print(figures.format_table(results))
+    for note in results.get("notes", []):
+        print(f"NOTE: {note}")
     print()
     print(format_profile(profile))
     print(f"\nmachine: {results['machine']['cpus']} CPUs, {results['machine']['cpu_model']}, "

@@ -1,7 +1,7 @@
 """CPU profile of running processes with Linux `perf`, summarized by symbol.
 
 `perf record` samples the given processes and their threads while a `with`
-block runs; `top_symbols` then lists the share of samples that each
+block runs. `top_symbols` then lists the share of samples that each
 (command, shared object, symbol) took, highest first. Child processes
 started after recording began (the jobs' shims and shells) are not sampled,
 but bench/procstat.py counts their CPU time.
@@ -78,21 +78,21 @@ class PerfRecord:
 
 def parse_symbols(text):
     """Reads the sample rows of `perf report --stdio --sort comm,dso,symbol`."""
-    rows = []
-    for line in text.splitlines():
-        match = SYMBOL_LINE.match(line)
-        if match:
-            rows.append({"percent": float(match.group(1)), "command": match.group(2),
-                         "object": match.group(3), "symbol": match.group(4)})
-    return rows
+    return parse_rows(text, SYMBOL_LINE, ("command", "object", "symbol"))
 
 
 def parse_objects(text):
     """Reads the sample rows of `perf report --stdio --sort comm,dso`."""
+    return parse_rows(text, OBJECT_LINE, ("command", "object"))
+
+
+def parse_rows(text, pattern, keys):
+    """Returns {"percent", *keys} for each line `pattern` matches, in order."""
     rows = []
     for line in text.splitlines():
-        match = OBJECT_LINE.match(line)
+        match = pattern.match(line)
         if match:
-            rows.append({"percent": float(match.group(1)), "command": match.group(2),
-                         "object": match.group(3)})
+            row = {"percent": float(match.group(1))}
+            row.update(zip(keys, match.groups()[1:]))
+            rows.append(row)
     return rows

@@ -3,12 +3,12 @@
 `SlurmPeer` runs munged, slurmctld and slurmd from Debian's slurm-wlm as
 children of this process, in the foreground, with their configuration, key,
 sockets, state and logs under one temporary folder. Stopping it signals only
-those children. The configuration follows the tuning that Slurm 22.05's
-"High Throughput Computing Administration Guide" lists (html/high_throughput.html
-in Debian's slurm-wlm-doc): no accounting, no job completion records, FIFO
-scheduling with `sched/builtin` and `priority/basic`, scheduler batching
-through `SchedulerParameters`, little logging, a short `MinJobAge`, munged
-with ten threads and high file limits for slurmctld. Process tracking is
+those children. The configuration follows the tuning in Slurm 22.05's "High
+Throughput Computing Administration Guide" (html/high_throughput.html in
+Debian's slurm-wlm-doc). It has no accounting and no job completion
+records, FIFO scheduling with `sched/builtin` and `priority/basic`,
+scheduler batching through `SchedulerParameters`, little logging and a
+short `MinJobAge`. munged runs ten threads, and slurmctld high file limits. Process tracking is
 `proctrack/linuxproc` and there is no task plugin, because cgroups are not
 available in every container.
 """
@@ -27,11 +27,11 @@ COMMAND_TIMEOUT_S = 60
 NODE = "localhost"
 PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 PARTITION = "bench"
-PROGRAMS = ["munged", "mungekey", "slurmctld", "slurmd", "sbatch", "squeue", "scontrol", "sinfo",
-            "sdiag"]
+PROGRAMS = ["munged", "mungekey", "slurmctld", "slurmd", "sbatch", "squeue", "scancel", "scontrol",
+            "sinfo", "sdiag"]
 
 # `defer` and `sched_min_interval` batch scheduling passes, and
-# `batch_sched_delay` lets a burst of submissions wait for one pass; the
+# `batch_sched_delay` lets a burst of submissions wait for one pass. The
 # depths let one pass consider every queued job of a 5,000-job burst.
 DEFAULT_SCHEDULER_PARAMETERS = ("defer,batch_sched_delay=1,sched_min_interval=200000,"
                                 "max_rpc_cnt=64,default_queue_depth=1000,"
@@ -77,8 +77,8 @@ def prepare_daemon():
     """Runs in each daemon before exec.
 
     The daemon gets SIGTERM when the benchmark dies, even by SIGKILL, so no
-    daemon outlives the run; and it gets the high file and stack limits
-    that the guide asks for.
+    daemon outlives the run. It also gets the high file and stack limits
+    that the guide recommends.
     """
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     for limit in (resource.RLIMIT_NOFILE, resource.RLIMIT_STACK):
@@ -253,7 +253,7 @@ class SlurmPeer:
                              f"{self.daemon_log(name)}")
 
     def _wait_ready(self):
-        """Waits until the controller answers and the node takes jobs."""
+        """Waits until the controller responds and the node accepts jobs."""
         deadline = time.monotonic() + 60
         state = ""
         while time.monotonic() < deadline:
