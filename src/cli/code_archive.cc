@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "cli/files.h"
+#include "cli/ignore_rules.h"
 #include "common/status_macros.h"
 
 namespace ty::cli {
@@ -28,13 +29,23 @@ struct Entry {
   std::string link_target;
 };
 
-// TODO: honour .amlignore and .gitignore patterns as the cloud CLI does; only
-// these two folder names are skipped now.
+// Skipped whatever the rule files say: git's own data and Python's caches.
 bool IsSkippedFolder(const std::string& name) { return name == ".git" || name == "__pycache__"; }
 
-// Lists `folder` recursively into `entries` without following links.
-absl::Status Collect(const std::filesystem::path& folder, const std::string& prefix,
-                     std::vector<Entry>& entries) {
+struct Walk {
+  std::vector<Entry> entries;
+  IgnoreRules rules;
+  uint64_t excluded = 0;
+  std::vector<std::string> rule_files;  // code-folder relative paths
+};
+
+// Lists `folder` recursively into `walk.entries` without following links,
+// leaving out what the rule files exclude.
+absl::Status Collect(const std::filesystem::path& folder, const std::string& prefix, Walk& walk) {
+  ASSIGN_OR_RETURN(std::string rule_file, walk.rules.AddFolder(folder, prefix));
+  if (!rule_file.empty()) {
+    walk.rule_files.push_back(prefix.empty() ? rule_file : prefix + "/" + rule_file);
+  }
   std::error_code error;
   std::filesystem::directory_iterator it(folder, error);
   if (error) return FileError("cannot list folder", folder, error.value());
@@ -47,11 +58,16 @@ absl::Status Collect(const std::filesystem::path& folder, const std::string& pre
     if (::lstat(path.c_str(), &info) != 0) return FileError("cannot read", path, errno);
 
     Entry entry{.relative_path = relative, .path = path};
+    if (walk.rules.Excludes(relative, S_ISDIR(info.st_mode))) {
+      ++walk.excluded;
+      continue;
+    }
+    std::vector<Entry>& entries = walk.entries;
     if (S_ISDIR(info.st_mode)) {
       if (IsSkippedFolder(name)) continue;
       entry.type = EntryType::kFolder;
       entries.push_back(entry);
-      RETURN_IF_ERROR(Collect(path, relative, entries));
+      RETURN_IF_ERROR(Collect(path, relative, walk));
     } else if (S_ISREG(info.st_mode)) {
       entry.size = static_cast<uint64_t>(info.st_size);
       entry.executable = (info.st_mode & S_IXUSR) != 0;
@@ -140,21 +156,22 @@ absl::StatusOr<CodeArchive> PackCodeFolder(const std::filesystem::path& folder,
         fmt::format("code path '{}' is not a folder; point `code:` at a folder", folder.string()));
   }
 
-  std::vector<Entry> entries;
-  RETURN_IF_ERROR(Collect(folder, "", entries));
+  Walk walk;
+  RETURN_IF_ERROR(Collect(folder, "", walk));
+  std::vector<Entry>& entries = walk.entries;
   std::sort(entries.begin(), entries.end(),
             [](const Entry& a, const Entry& b) { return a.relative_path < b.relative_path; });
 
   // The sizes are checked before any content is read, so an oversized folder
   // fails fast instead of filling memory.
-  CodeArchive result;
+  CodeArchive result{.excluded_count = walk.excluded, .rule_files = walk.rule_files};
   for (const Entry& entry : entries) {
     if (entry.type == EntryType::kFile) result.content_bytes += entry.size;
   }
   if (result.content_bytes > options.max_bytes) {
     return absl::ResourceExhaustedError(fmt::format(
         "code folder '{}' contains {} of files, over the {} limit; move data out of it and pass it as "
-        "a job input instead",
+        "a job input instead, or list it in .amlignore",
         folder.string(), FormatBytes(result.content_bytes), FormatBytes(options.max_bytes)));
   }
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -29,10 +30,14 @@ struct CodeArchive {
   std::string tar;
   uint64_t file_count = 0;
   uint64_t content_bytes = 0;  // sum of the packed files' sizes
+  uint64_t excluded_count = 0;  // files and folders left out by rule files
+  std::vector<std::string> rule_files;  // the rule files read, code-folder relative
 };
 
 // Packs `folder` recursively. Folders named .git or __pycache__ are skipped
-// at any depth. Entries are sorted by path and carry no owner and a zero
+// at any depth, and so is whatever the folder's .amlignore or .gitignore
+// files exclude (see ignore_rules.h); the size limit counts only what is
+// packed. Entries are sorted by path and carry no owner and a zero
 // modification time, so the same content always gives the same bytes and
 // thus the same content-addressed snapshot. Symbolic links are stored as
 // links; files keep only their execute bit (mode 0755 or 0644).

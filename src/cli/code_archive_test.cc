@@ -126,6 +126,35 @@ TEST_F(CodeArchiveTest, RejectsFolderOverLimitNamingSizes) {
   EXPECT_THAT(archive.status().message(), HasSubstr(folder_.string()));
 }
 
+TEST_F(CodeArchiveTest, AmlignoreLeavesOutDataAndTheLimitCountsOnlyWhatIsPacked) {
+  Write("train.py", "x");
+  Write("data/big.bin", std::string(3000, 'x'));
+  Write("logs/run.log", "log");
+  Write("logs/keep.log", "keep");
+  Write(".amlignore", "# data stays local\ndata/\n*.log\n!keep.log\n");
+  Write(".gitignore", "train.py\n");  // not read: .amlignore wins
+
+  auto archive = PackCodeFolder(folder_, {.max_bytes = 2048});
+
+  ASSERT_TRUE(archive.ok()) << archive.status();
+  EXPECT_THAT(Keys(ReadTar(archive->tar)),
+              ElementsAre(".amlignore", ".gitignore", "logs/", "logs/keep.log", "train.py"));
+  EXPECT_EQ(archive->excluded_count, 2u);
+  EXPECT_THAT(archive->rule_files, ElementsAre(".amlignore"));
+}
+
+TEST_F(CodeArchiveTest, NestedGitignoreAppliesToItsSubtree) {
+  Write("a/.gitignore", "*.tmp\n");
+  Write("a/x.tmp", "1");
+  Write("b/y.tmp", "2");
+
+  auto archive = PackCodeFolder(folder_);
+
+  ASSERT_TRUE(archive.ok()) << archive.status();
+  EXPECT_THAT(Keys(ReadTar(archive->tar)), ElementsAre("a/", "a/.gitignore", "b/", "b/y.tmp"));
+  EXPECT_THAT(archive->rule_files, ElementsAre("a/.gitignore"));
+}
+
 TEST_F(CodeArchiveTest, UnreadableFileIsNamed) {
   Write("ok.py", "1");
   Write("secret.txt", "2");

@@ -81,8 +81,14 @@ absl::StatusOr<std::string> UploadCode(CommandContext& context, ApiClient& api,
     return absl::InternalError("the server stored the code snapshot but returned no digest");
   }
   if (context.output() == OutputFormat::kTable) {
-    context.err() << fmt::format("uploaded code folder '{}': {} files, {} ({})\n", code,
-                                 archive.file_count, FormatBytes(archive.content_bytes), digest);
+    std::string excluded;
+    if (!archive.rule_files.empty()) {
+      excluded = fmt::format(", {} paths left out by {}", archive.excluded_count,
+                             fmt::join(archive.rule_files, ", "));
+    }
+    context.err() << fmt::format("uploaded code folder '{}': {} files, {}{} ({})\n", code,
+                                 archive.file_count, FormatBytes(archive.content_bytes), excluded,
+                                 digest);
   }
   return digest;
 }
