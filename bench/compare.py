@@ -12,10 +12,10 @@ In one run, on loopback only:
   is missing.
 
 Prints a table with each figure, the ratios Trainyard/Slurm and
-Trainyard/floor, the targets and a profile of where the time goes, and
-writes the same as JSON. A phase that fails is reported and the others
-still run; the exit code is then 1. bench/run_all.sh builds the binaries
-and calls this script.
+Trainyard/floor, the targets and a profile of where the time goes. It
+writes the same as JSON, and the tables as Markdown beside it (.md). A
+phase that fails is reported and the others still run, but the exit code
+is then 1. bench/run_all.sh builds the binaries and calls this script.
 """
 
 import argparse
@@ -140,9 +140,32 @@ def run_floor(args):
                            "jobs": args.throughput_jobs, "workers": args.clients}}
 
 
+def time_process_start(args, profile, count=50):
+    """Times starting a process that exits at once: /bin/true and the rank shim.
+
+    Each job rank runs `trainyard shim`, the whole `trainyard` binary. With
+    only the verb it stops at its usage check, so the time is the dynamic
+    loading and static initialization that every rank pays before its work.
+    """
+    commands = {"/bin/true": ["/bin/true"],
+                "trainyard shim, stopped at its usage check":
+                    [os.path.join(args.build_dir, "trainyard"), "shim"]}
+    medians = {}
+    for name, command in commands.items():
+        samples = []
+        for _ in range(count):
+            began = time.perf_counter()
+            subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           timeout=60, check=False)
+            samples.append((time.perf_counter() - began) * 1000)
+        medians[name] = figures.summarize(samples)["median"]
+    profile["process start and exit from Python, median ms"] = medians
+
+
 def run_trainyard(args, results, profile):
     binary = os.path.join(args.build_dir, "trainyard")
     require_file(binary, "trainyard")
+    time_process_start(args, profile)
     trainyard_jobs.use_binary(binary)
     folder = trainyard_jobs.TempFolder()
     cluster = trainyard_jobs.Cluster(folder.path)
@@ -310,6 +333,10 @@ def main():
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     with open(args.json, "w") as out:
         json.dump(results, out, indent=2)
+    markdown_path = os.path.splitext(args.json)[0] + ".md"
+    with open(markdown_path, "w") as out:
+        out.write(figures.format_markdown(results) + "\n\n```\n" + format_profile(profile)
+                  + "\n```\n")
     print(figures.format_table(results))
     for note in results.get("notes", []):
         print(f"NOTE: {note}")
@@ -319,7 +346,7 @@ def main():
           f"{results['machine']['memory_gib']} GiB; load average before "
           f"{results['load_average_before'][0]:.2f}, after {results['load_average_after'][0]:.2f}"
           f"; {results['seconds']:.0f} s in all")
-    print(f"JSON: {args.json}")
+    print(f"JSON: {args.json}; the tables as Markdown: {markdown_path}")
     for error in errors:
         print(f"error: {error}", file=sys.stderr)
     return 1 if errors else 0

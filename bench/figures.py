@@ -177,20 +177,23 @@ def format_table(results):
         text.append("  ".join(cells))
     text.append("")
     for target in check_targets(results):
-        if target["met"] is None:
-            verdict = "not measured"
-        elif target["met"]:
-            verdict = "met"
-        elif target["gap"] is None:
-            verdict = "missed"
-        else:
-            verdict = f"missed by {target['gap']:.1f}x"
-        text.append(f"{target['target']}: {format_number(target['value'])} ({verdict})")
+        text.append(f"{target['target']}: {format_number(target['value'])} "
+                    f"({format_verdict(target)})")
     return "\n".join(text)
 
 
+def format_verdict(target):
+    if target["met"] is None:
+        return "not measured"
+    if target["met"]:
+        return "met"
+    if target["gap"] is None:
+        return "missed"
+    return f"missed by {target['gap']:.1f}x"
+
+
 def format_markdown(results):
-    """Formats the figures and ratios as a Markdown table, for bench/README.md."""
+    """Formats the figures, ratios and targets as Markdown tables, for bench/README.md."""
     lines = ["| figure | Trainyard | Slurm | floor | Trainyard/Slurm | Trainyard/floor |",
              "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for row in build_rows(results):
@@ -198,4 +201,8 @@ def format_markdown(results):
                                                      "trainyard_over_slurm",
                                                      "trainyard_over_floor")]
         lines.append(f"| {row['figure']} | " + " | ".join(cells) + " |")
+    lines += ["", "| target | measured | verdict |", "| --- | ---: | --- |"]
+    for target in check_targets(results):
+        lines.append(f"| {target['target']} | {format_number(target['value'])} | "
+                     f"{format_verdict(target)} |")
     return "\n".join(lines)

@@ -152,9 +152,16 @@ class FormatTest(unittest.TestCase):
                     if each.startswith("submit-to-start median"))
         self.assertEqual(line.split()[5], "-")
 
-    def test_markdown_has_one_row_per_figure(self):
+    def test_markdown_has_one_row_per_figure_and_target(self):
         lines = figures.format_markdown(results()).splitlines()
-        self.assertEqual(len(lines), 2 + len(figures.ROWS))
+        targets = figures.check_targets(results())
+        self.assertEqual(len(lines), 2 + len(figures.ROWS) + 3 + len(targets))
+        self.assertEqual(lines[2 + len(figures.ROWS)], "")
+
+    def test_markdown_target_verdict(self):
+        text = figures.format_markdown(results(trainyard_completed=100.0))
+        self.assertIn("| jobs completed/s: Trainyard/Slurm at least 10 | 3.33 | missed by 3.0x |",
+                      text)
 
     def test_number_formats(self):
         self.assertEqual(figures.format_number(None), "-")
