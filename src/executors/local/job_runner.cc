@@ -9,6 +9,7 @@
 #include "common/status_macros.h"
 #include "common/time.h"
 #include "executors/local/file_util.h"
+#include "executors/local/input_staging.h"
 #include "executors/local/process_group.h"
 
 extern char** environ;
@@ -146,8 +147,8 @@ bool JobRunner::Prepare() {
     }
     std::map<std::string, std::string> output_dirs;
     for (const std::string& name : spec.outputs) output_dirs[name] = paths_.OutputDir(name);
-    ASSIGN_OR_RETURN(std::string command,
-                     SubstituteCommand(spec.command, spec.inputs, output_dirs));
+    ASSIGN_OR_RETURN(auto inputs, StageInputs(spec.inputs, paths_.job_dir + "/inputs"));
+    ASSIGN_OR_RETURN(std::string command, SubstituteCommand(spec.command, inputs, output_dirs));
     std::map<std::string, std::string> base = BuildJobEnvironment(spec, paths_.outputs_dir, environ);
     ASSIGN_OR_RETURN(std::vector<RankPlan> plans,
                      PlanRanks(spec, record.reservation.gpus_per_node, options_.host_has_gpus,
