@@ -86,12 +86,15 @@ def parse_args():
     parser.add_argument("--slurm-scheduler-parameters",
                         default=slurm_peer.DEFAULT_SCHEDULER_PARAMETERS,
                         help="SchedulerParameters of slurm.conf; empty for Slurm's defaults")
-    parser.add_argument("--phase-timeout", type=positive_int, default=300,
+    parser.add_argument("--phase-timeout", type=positive_int, default=240,
                         help="seconds from a throughput run's first submission after which "
-                        "only the jobs that ended so far count (default 300)")
-    parser.add_argument("--profile-jobs", type=whole_number(0), default=500,
-                        help="jobs of an extra Trainyard burst sampled with perf after the "
-                        "measured one (default 500, 0 for none)")
+                        "only the jobs that ended so far count (default 240)")
+    parser.add_argument("--profile-seconds", type=whole_number(0), default=30,
+                        help="seconds to sample Trainyard's server and agent with perf after the "
+                        "measured throughput run (default 30, 0 for none)")
+    parser.add_argument("--profile-jobs", type=positive_int, default=500,
+                        help="jobs to submit for the perf sample when the measured run left "
+                        "none running (default 500)")
     parser.add_argument("--skip", default="",
                         help="comma-separated systems to leave out: floor, trainyard, slurm")
     args = parser.parse_args()
@@ -194,25 +197,34 @@ def run_trainyard(args, results, profile):
                                   "server_peak": peak["server"] / 1024,
                                   "agent_peak": peak["agent"] / 1024}
         profile["trainyard throughput, CPU seconds"] = cpu
-        if args.profile_jobs:
-            profile_trainyard(args, cluster, profile)
+        if args.profile_seconds:
+            profile_trainyard(args, cluster, profile, throughput["jobs"] - throughput["ended"])
     finally:
         cluster.close()
         folder.close()
 
 
-def profile_trainyard(args, cluster, profile):
-    """Samples server and agent with perf during one more, unmeasured burst."""
+def profile_trainyard(args, cluster, profile, jobs_left):
+    """Samples server and agent with perf for `--profile-seconds` of job load.
+
+    The load is the jobs the measured run left unfinished, or else a new
+    burst of `--profile-jobs` jobs, so perf never slows the measured run.
+    """
     if not perf_profile.available():
         log("trainyard: perf is not installed, so no CPU profile (apt-get install linux-perf)")
         return
-    log(f"trainyard: CPU profile of server and agent over {args.profile_jobs} more jobs")
     path = os.path.join(cluster.folder, "perf.data")
     pids = trainyard_jobs.process_ids(cluster).values()
     with perf_profile.PerfRecord(pids, path) as perf:
-        trainyard_jobs.measure_throughput(cluster, args.profile_jobs, args.clients,
-                                          args.phase_timeout, INSTANCE_TYPE, prefix="profiled",
-                                          log=log)
+        if jobs_left:
+            log(f"trainyard: CPU profile of server and agent for {args.profile_seconds} s of the "
+                f"{jobs_left} jobs left")
+        else:
+            log(f"trainyard: CPU profile of server and agent for {args.profile_seconds} s of "
+                f"{args.profile_jobs} more jobs")
+            trainyard_jobs.submit_burst(cluster, args.profile_jobs, args.clients, INSTANCE_TYPE,
+                                        "profiled")
+        time.sleep(args.profile_seconds)
     profile["trainyard throughput, perf samples by object, %"] = perf.top_objects()
     profile["trainyard throughput, perf samples by symbol, %"] = perf.top_symbols()
 
@@ -276,8 +288,23 @@ def note_unfinished(results, system, throughput):
             f"of {throughput['jobs']} jobs ended, so jobs completed/s counts those only")
 
 
+class Stopped(Exception):
+    """SIGTERM arrived: the current phase ends and no other starts."""
+
+
+def stop_on_sigterm(*unused):
+    stop_on_sigterm.received = True
+    raise Stopped("stopped by SIGTERM before the phase finished")
+
+
+stop_on_sigterm.received = False
+
+
 def run_phase(name, function, errors):
     """Runs one phase; a failure is logged and recorded, and the run goes on."""
+    if stop_on_sigterm.received:
+        errors.append(f"{name}: not run because SIGTERM stopped the comparison")
+        return
     began = time.monotonic()
     try:
         function()
@@ -301,8 +328,9 @@ def format_profile(profile):
 
 def main():
     args = parse_args()
-    # SIGTERM runs the cleanup of each phase, as Ctrl-C does.
-    signal.signal(signal.SIGTERM, lambda *unused: sys.exit(143))
+    # SIGTERM ends the running phase through its cleanup, then the figures
+    # measured so far are printed and written.
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
 
     began = time.monotonic()
     results = {"machine": machine(), "date": datetime.datetime.now(datetime.timezone.utc)

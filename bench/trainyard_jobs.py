@@ -139,6 +139,14 @@ def count_ended(cluster, prefix):
     return counts
 
 
+def submit_burst(cluster, count, clients, instance_type, prefix):
+    """Submits `count` jobs running `true`, named `prefix`-N, from `clients` threads."""
+    names = [f"{prefix}-{index}" for index in range(count)]
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        list(pool.map(lambda name: cluster.submit(trivial_job(name, "true", instance_type)),
+                      names))
+
+
 def measure_throughput(cluster, count, clients, timeout_s, instance_type=None, prefix="burst",
                        log=print):
     """Submits `count` trivial jobs from `clients` threads and waits for them to end.
@@ -148,14 +156,11 @@ def measure_throughput(cluster, count, clients, timeout_s, instance_type=None, p
     after the first submission, the figures count the jobs that ended by then
     and `finished` is false.
     """
-    names = [f"{prefix}-{index}" for index in range(count)]
     pids = process_ids(cluster)
     pids["bench driver"] = os.getpid()
     with procstat.PeakRss(process_ids(cluster)) as peak, procstat.CpuUse(pids) as cpu:
         began = time.monotonic()
-        with concurrent.futures.ThreadPoolExecutor(clients) as pool:
-            list(pool.map(lambda name: cluster.submit(trivial_job(name, "true", instance_type)),
-                          names))
+        submit_burst(cluster, count, clients, instance_type, prefix)
         accepted_s = time.monotonic() - began
         log(f"trainyard throughput: {count} jobs accepted in {accepted_s:.1f} s")
         deadline = began + timeout_s
