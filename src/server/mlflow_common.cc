@@ -149,11 +149,24 @@ absl::StatusOr<store::TrackingRun> ReadAccessibleRun(store::Transaction& transac
   return run;
 }
 
-// TODO: serve MLflow's artifact proxy (mlflow-artifacts:/ URIs) so that
-// mlflow.log_artifact works in a job; MLflow clients have no artifact
-// repository for this scheme, so they fail on upload until then.
-std::string ArtifactUri(std::string_view run_id) {
-  return fmt::format("trainyard:/runs/{}/artifacts", run_id);
+std::string ArtifactUri(const store::TrackingRun& run) {
+  return fmt::format("mlflow-artifacts:/{}/{}/artifacts", run.experiment_id, run.run_id);
+}
+
+std::map<std::string, std::optional<int64_t>> ArtifactChildren(
+    const std::vector<store::Artifact>& artifacts, std::string_view folder) {
+  std::string prefix = folder.empty() ? "" : std::string(folder) + "/";
+  std::map<std::string, std::optional<int64_t>> children;
+  for (const store::Artifact& artifact : artifacts) {
+    if (!artifact.path.starts_with(prefix)) continue;
+    size_t slash = artifact.path.find('/', prefix.size());
+    if (slash == std::string::npos) {
+      children[artifact.path] = artifact.size;
+    } else {
+      children.try_emplace(artifact.path.substr(0, slash), std::nullopt);
+    }
+  }
+  return children;
 }
 
 nlohmann::json EntriesToMlflowJson(const std::vector<api::TrackingEntry>& entries) {
@@ -183,7 +196,7 @@ nlohmann::json RunInfoToMlflowJson(const store::TrackingRun& run) {
                          {"experiment_id", std::to_string(run.experiment_id)},
                          {"user_id", run.user_id},
                          {"status", store::RunStatusName(run.status)},
-                         {"artifact_uri", ArtifactUri(run.run_id)},
+                         {"artifact_uri", ArtifactUri(run)},
                          {"lifecycle_stage", "active"}};
   if (run.start_time) info["start_time"] = *run.start_time;
   if (run.end_time) info["end_time"] = *run.end_time;

@@ -11,6 +11,8 @@
 // RESOURCE_ALREADY_EXISTS 400, UNAUTHENTICATED 401, PERMISSION_DENIED 403,
 // RESOURCE_DOES_NOT_EXIST and ENDPOINT_NOT_FOUND 404, INTERNAL_ERROR 500.
 
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +23,7 @@
 #include "common/http/message.h"
 #include "server/route_util.h"
 #include "server/server_context.h"
+#include "store/job_logs.h"
 #include "store/tracking_metrics.h"
 #include "store/tracking_runs.h"
 
@@ -60,8 +63,20 @@ absl::StatusOr<store::TrackingRun> ReadAccessibleRun(store::Transaction& transac
                                                      const http::Request& request,
                                                      std::string_view run_id);
 
-// The artifact URI of a run: "trainyard:/runs/<run_id>/artifacts".
-std::string ArtifactUri(std::string_view run_id);
+// The artifact URI of a run, "mlflow-artifacts:/<experiment_id>/<run_id>/artifacts",
+// which MLflow clients resolve to the artifact proxy under
+// /api/2.0/mlflow-artifacts/artifacts/ (mlflow_artifact_routes.cc).
+std::string ArtifactUri(const store::TrackingRun& run);
+
+// Returns the direct children of `folder` ("" for the top) among
+// `artifacts`: each child's path from the artifacts' root, and its size, or
+// no size for a folder.
+std::map<std::string, std::optional<int64_t>> ArtifactChildren(
+    const std::vector<store::Artifact>& artifacts, std::string_view folder);
+
+// Registers MLflow's artifact proxy (mlflow_artifact_routes.cc); called by
+// RegisterMlflowRoutes.
+void RegisterMlflowArtifactRoutes(http::Router& router, ServerContext& context);
 
 nlohmann::json ExperimentToMlflowJson(const store::Experiment& experiment);
 nlohmann::json RunInfoToMlflowJson(const store::TrackingRun& run);

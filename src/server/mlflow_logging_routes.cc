@@ -112,29 +112,17 @@ absl::StatusOr<http::Response> ListArtifactsRoute(ServerContext& context, http::
   ASSIGN_OR_RETURN(std::string run_id, RunIdField(fields));
   std::string folder = fields.value("path", "");
   while (!folder.empty() && folder.back() == '/') folder.pop_back();
-  std::string job_id;
+  store::TrackingRun run;
   {
     ASSIGN_OR_RETURN(store::Transaction transaction, context.database.BeginRead());
-    ASSIGN_OR_RETURN(store::TrackingRun run, ReadAccessibleRun(transaction, request, run_id));
-    job_id = run.job_id;
+    ASSIGN_OR_RETURN(run, ReadAccessibleRun(transaction, request, run_id));
   }
-  json body = {{"root_uri", ArtifactUri(run_id)}, {"files", json::array()}};
-  if (job_id.empty()) return JsonResponse(200, body);  // a tracking-only run stores none
+  json body = {{"root_uri", ArtifactUri(run)}, {"files", json::array()}};
+  if (run.job_id.empty()) return JsonResponse(200, body);  // a tracking-only run stores none
 
   ASSIGN_OR_RETURN(std::vector<store::Artifact> artifacts,
-                   store::ListArtifacts(context.database, job_id));
-  std::string prefix = folder.empty() ? "" : folder + "/";
-  std::map<std::string, std::optional<int64_t>> children;  // path, size (unset for a folder)
-  for (const store::Artifact& artifact : artifacts) {
-    if (!artifact.path.starts_with(prefix)) continue;
-    size_t slash = artifact.path.find('/', prefix.size());
-    if (slash == std::string::npos) {
-      children[artifact.path] = artifact.size;
-    } else {
-      children.try_emplace(artifact.path.substr(0, slash), std::nullopt);
-    }
-  }
-  for (const auto& [path, size] : children) {
+                   store::ListArtifacts(context.database, run.job_id));
+  for (const auto& [path, size] : ArtifactChildren(artifacts, folder)) {
     json file = {{"path", path}, {"is_dir", !size.has_value()}};
     if (size) file["file_size"] = *size;
     body["files"].push_back(std::move(file));

@@ -227,7 +227,7 @@ absl::StatusOr<SearchFacts> RunFacts(store::Transaction& transaction, const stor
   SearchFacts facts;
   facts.attributes = {{"run_id", run.run_id},          {"run_name", run.run_name},
                       {"status", store::RunStatusName(run.status)},
-                      {"user_id", run.user_id},        {"artifact_uri", ArtifactUri(run.run_id)},
+                      {"user_id", run.user_id},        {"artifact_uri", ArtifactUri(run)},
                       {"lifecycle_stage", "active"}};
   if (run.start_time) facts.attributes["start_time"] = *run.start_time;
   if (run.end_time) facts.attributes["end_time"] = *run.end_time;
@@ -310,6 +310,7 @@ void RegisterMlflowRoutes(http::Router& router, ServerContext& context) {
   router.Add("POST", base + "runs/update", MlflowBind(context, UpdateRunRoute));
   router.Add("POST", base + "runs/search", MlflowBind(context, SearchRunsRoute));
   RegisterMlflowLoggingRoutes(router, context);
+  RegisterMlflowArtifactRoutes(router, context);
   for (std::string_view method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
     router.Add(method, base + "{path*}", MlflowBind(context, EndpointNotFound));
   }

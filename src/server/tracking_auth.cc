@@ -53,6 +53,7 @@ bool IsJobTokenPath(const http::Request& request) {
     return true;
   };
   if (starts_with({"api", "2.0", "mlflow"})) return true;
+  if (starts_with({"api", "2.0", "mlflow-artifacts"})) return true;
   if (starts_with({"api", "v1", "runs"}) && segments.size() >= 4) return true;
   if (request.method == "POST" && segments.size() == 3 && starts_with({"api", "v1", "blobs"})) {
     return true;
