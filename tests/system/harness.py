@@ -274,6 +274,7 @@ class TcpProxy:
         self.lock = threading.Lock()
         self.sockets = []
         self.accepting = True
+        self.refused = 0  # connections closed at once while not accepting
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self):
@@ -283,6 +284,7 @@ class TcpProxy:
             except OSError:
                 return
             if not self.accepting:
+                self.refused += 1
                 client.close()
                 continue
             try:

@@ -7,11 +7,9 @@ behind a corporate proxy has.
 import json
 import shlex
 import os
-import socket
-import threading
 import unittest
 
-from harness import Agent, Cluster, TempFolder, wait_until
+from harness import Agent, Cluster, TcpProxy, TempFolder, free_port
 
 # Logs one metric through the Python client (which the agent puts on the
 # job's PYTHONPATH), then calls the tracking endpoint with urllib's default
@@ -26,34 +24,6 @@ with urllib.request.urlopen(url, timeout=10) as response:
     print("health", response.status)
 print("no_proxy", os.environ.get("NO_PROXY", ""))
 """
-
-
-class TrapProxy:
-    """A loopback listener in place of a corporate proxy.
-
-    It counts every connection and closes it, so any request that goes
-    through the proxy fails and is counted.
-    """
-
-    def __init__(self):
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(16)
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
-        self.connections = 0
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            self.connections += 1
-            client.close()
-
-    def close(self):
-        self.listener.close()
 
 
 def proxy_environment(proxy_url):
@@ -82,7 +52,10 @@ class EnvironmentTest(unittest.TestCase):
 
     def start_behind_proxy(self):
         """A cluster whose agent runs with proxy variables and no NO_PROXY."""
-        self.proxy = TrapProxy()
+        # A corporate proxy that refuses and counts every connection, so any
+        # request that goes through it fails and is seen.
+        self.proxy = TcpProxy(target_port=free_port())
+        self.proxy.accepting = False
         self.cluster = Cluster(self.folder.path)
         # Restart the agent with the proxy environment. Its state folder
         # keeps the cluster's identity.
@@ -107,7 +80,7 @@ class EnvironmentTest(unittest.TestCase):
         run = cluster.api("GET", cluster.workspace_path + "/jobs/proxied/run")
         history = cluster.api("GET", f"/api/v1/runs/{run['runId']}/metrics/proxied_ok/history")
         self.assertEqual([point["value"] for point in history["items"]], [1.0])
-        self.assertEqual(self.proxy.connections, 0)
+        self.assertEqual(self.proxy.refused, 0)
 
     def test_every_input_and_output_mode(self):
         cluster = self.cluster = Cluster(self.folder.path)
