@@ -194,6 +194,13 @@ absl::StatusOr<CodeArchive> PackCodeFolder(const std::filesystem::path& folder,
     RETURN_IF_ERROR(WriteEntry(archive.get(), entry, content));
   }
   if (archive_write_close(archive.get()) != ARCHIVE_OK) return ArchiveError(archive.get(), "close");
+  if (result.tar.size() > options.max_archive_bytes) {
+    return absl::ResourceExhaustedError(fmt::format(
+        "code folder '{}' packs into a {} archive ({} of files plus tar headers), over the "
+        "server's {} upload limit; move data out of it and pass it as a job input instead",
+        folder.string(), FormatBytes(result.tar.size()), FormatBytes(result.content_bytes),
+        FormatBytes(options.max_archive_bytes)));
+  }
   return result;
 }
 

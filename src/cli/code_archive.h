@@ -10,17 +10,19 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/http/limits.h"
 
 namespace ty::cli {
 
-// Largest code folder packed by default: 100 MiB of file content.
-// NOTE: the server rejects request bodies over 64 MiB (docs/rest-api.md), so a
-// snapshot between 64 and 100 MiB passes this check and then fails at upload
-// with the server's 413 message.
-inline constexpr uint64_t kDefaultMaxCodeBytes = uint64_t{100} << 20;
+// Largest code folder packed by default: as much file content as the
+// server accepts in one upload (64 MiB).
+inline constexpr uint64_t kDefaultMaxCodeBytes = http::kMaxRequestBodyBytes;
 
 struct CodeArchiveOptions {
   uint64_t max_bytes = kDefaultMaxCodeBytes;  // limit on the sum of file sizes
+  // Limit on the packed archive, whose tar headers add to the file
+  // contents: the server's upload limit.
+  uint64_t max_archive_bytes = http::kMaxRequestBodyBytes;
   // Reads one file; tests substitute it to make a file unreadable, which
   // permission bits cannot do for root.
   std::function<absl::StatusOr<std::string>(const std::filesystem::path&)> read_file;
@@ -43,7 +45,8 @@ struct CodeArchive {
 // links; files keep only their execute bit (mode 0755 or 0644).
 // Errors: kNotFound or kInvalidArgument when `folder` is missing or not a
 // folder; kResourceExhausted, naming the size and the limit, when the files
-// add up to more than `max_bytes`; the read error naming the file when one
+// add up to more than `max_bytes` or the archive is larger than
+// `max_archive_bytes`; the read error naming the file when one
 // cannot be read or listed; kInvalidArgument for a socket, FIFO or device.
 absl::StatusOr<CodeArchive> PackCodeFolder(const std::filesystem::path& folder,
                                            const CodeArchiveOptions& options = {});

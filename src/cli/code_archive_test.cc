@@ -155,6 +155,24 @@ TEST_F(CodeArchiveTest, NestedGitignoreAppliesToItsSubtree) {
   EXPECT_THAT(archive->rule_files, ElementsAre("a/.gitignore"));
 }
 
+TEST_F(CodeArchiveTest, RejectsArchiveOverUploadLimit) {
+  // Each file costs a 512-byte header and pads its content to 512 bytes, so
+  // content under the content limit can still pack into too large an archive.
+  for (int i = 0; i < 8; ++i) Write("file" + std::to_string(i) + ".txt", "x");
+
+  auto archive = PackCodeFolder(folder_, {.max_bytes = 1024, .max_archive_bytes = 4096});
+
+  EXPECT_EQ(archive.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(archive.status().message(), HasSubstr("over the server's 4.0 KiB upload limit"));
+  EXPECT_THAT(archive.status().message(), HasSubstr("8 B of files"));
+  EXPECT_THAT(archive.status().message(), HasSubstr(folder_.string()));
+}
+
+TEST_F(CodeArchiveTest, DefaultLimitMatchesServerUploadLimit) {
+  EXPECT_EQ(kDefaultMaxCodeBytes, http::kMaxRequestBodyBytes);
+  EXPECT_EQ(CodeArchiveOptions().max_archive_bytes, http::kMaxRequestBodyBytes);
+}
+
 TEST_F(CodeArchiveTest, UnreadableFileIsNamed) {
   Write("ok.py", "1");
   Write("secret.txt", "2");

@@ -15,6 +15,7 @@
 #include "cli/job_logs.h"
 #include "cli/job_view.h"
 #include "cli/yaml_json.h"
+#include "common/http/limits.h"
 #include "common/http/message.h"
 #include "common/status_macros.h"
 
@@ -37,14 +38,22 @@ std::string JobsPath(const JobTarget& target) {
   return ApiPath({"resourceGroups", target.group, "workspaces", target.workspace, "jobs"});
 }
 
-// Returns the code size limit: TRAINYARD_MAX_CODE_MIB, or 100 MiB.
+// Returns the code size limit: TRAINYARD_MAX_CODE_MIB, or the server's
+// upload limit, which a larger value could never pass.
 absl::StatusOr<uint64_t> MaxCodeBytes(const CommandContext& context) {
   std::optional<std::string> value = context.io().env("TRAINYARD_MAX_CODE_MIB");
   if (!value || value->empty()) return kDefaultMaxCodeBytes;
+  constexpr uint64_t kUploadLimitMib = http::kMaxRequestBodyBytes >> 20;
   uint64_t mebibytes = 0;
   if (!absl::SimpleAtoi(*value, &mebibytes) || mebibytes == 0) {
     return absl::InvalidArgumentError(fmt::format(
         "invalid TRAINYARD_MAX_CODE_MIB '{}'; expected a positive number of MiB", *value));
+  }
+  if (mebibytes > kUploadLimitMib) {
+    return absl::InvalidArgumentError(fmt::format(
+        "TRAINYARD_MAX_CODE_MIB '{}' is above the server's upload limit of {} MiB; set it to {} "
+        "or less and pass larger data as a job input",
+        *value, kUploadLimitMib, kUploadLimitMib));
   }
   return mebibytes << 20;
 }

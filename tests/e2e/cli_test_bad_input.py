@@ -3,9 +3,12 @@ its error text and an unchanged store."""
 
 import json
 import os
+import shutil
+import subprocess
+import tempfile
 import unittest
 
-from cli_harness import Workplace, wait_until
+from cli_harness import BINARY, Workplace, wait_until
 
 EXTENSION = ["--cluster-type", "connectedClusters", "--extension-type",
              "Trainyard.MachineLearning"]
@@ -89,6 +92,13 @@ BAD_INPUT = [
      None),
     (["ml", "job", "create", "--file", "{folder}/big_code.yml"], 1,
      ["over the 1.0 MiB limit"], {"TRAINYARD_MAX_CODE_MIB": "1"}),
+    # The default code limit is the server's upload limit; a larger one
+    # could only fail at upload.
+    (["ml", "job", "create", "--file", "{folder}/huge_code.yml"], 1,
+     ["65.0 MiB", "over the 64.0 MiB limit", "job input"], None),
+    (["ml", "job", "create", "--file", "{folder}/big_code.yml"], 1,
+     ["TRAINYARD_MAX_CODE_MIB '100'", "upload limit of 64 MiB"],
+     {"TRAINYARD_MAX_CODE_MIB": "100"}),
     (["ml", "job", "create", "--file", "{folder}/absent.yml"], 1, ["absent.yml"], None),
     (["ml", "job", "create", "--file", "{folder}/ok.yml", "--set", "resources"], 2,
      ["'resources'"], None),
@@ -149,6 +159,10 @@ class CliBadInputTest(unittest.TestCase):
               job.replace("echo hi", "echo ${{inputs.nothing}}"))
         write(f"{folder}/big_code.yml", job + "code: ./big\n")
         write(f"{folder}/big/data.bin", "x" * (2 << 20))
+        write(f"{folder}/huge_code.yml", job + "code: ./huge\n")
+        # Sparse: the CLI checks sizes before it reads any content.
+        write(f"{folder}/huge/data.bin", "")
+        os.truncate(f"{folder}/huge/data.bin", 65 << 20)
 
     @classmethod
     def tearDownClass(cls):
@@ -187,6 +201,35 @@ class CliBadInputTest(unittest.TestCase):
                 for text in expected:
                     self.assertIn(text, result.err, result)
                 self.assertEqual(self.snapshot(), before, result)
+
+    def test_unreadable_code_file_is_named(self):
+        folder = tempfile.mkdtemp(prefix="trainyard-unreadable-")
+        try:
+            os.chmod(folder, 0o755)
+            write(f"{folder}/job.yml", "type: command\ncommand: python3 train.py\n"
+                                       "environment: python3\ncompute: local\ncode: ./src\n")
+            write(f"{folder}/src/train.py", "print('hi')\n")
+            write(f"{folder}/src/secret.key", "key\n")
+            os.chmod(f"{folder}/src/secret.key", 0)
+            with open(self.w.token_file) as token_file:
+                token = token_file.read().strip()
+            # Root reads files whatever their mode, so the CLI runs as nobody.
+            prefix = []
+            if os.geteuid() == 0:
+                prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": folder,
+                   "TRAINYARD_CONFIG": f"{folder}/config.json", "LANG": "C.UTF-8"}
+            before = self.snapshot()
+            result = subprocess.run(
+                prefix + [BINARY, "ml", "job", "create", "--file", f"{folder}/job.yml",
+                          "--server", self.w.url, "--token", token, "-g", "rg", "-w", "ws"],
+                capture_output=True, text=True, env=env, cwd=folder, timeout=120)
+            self.assertEqual(result.returncode, 1, result)
+            self.assertIn(f"cannot read '{folder}/src/secret.key'", result.stderr)
+            self.assertIn("Permission denied", result.stderr)
+            self.assertEqual(self.snapshot(), before)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def test_good_row_passes_the_same_checks(self):
         """Guards the table: the same command with the stray setting moved works."""

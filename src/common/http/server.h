@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/http/limits.h"
 #include "common/http/message.h"
 #include "common/http/websocket.h"
 
@@ -18,7 +19,7 @@ struct ServerOptions {
   uint16_t port = 0;  // 0 picks a free port; see Server::port()
   std::string tls_cert_file;  // PEM; both set means HTTPS
   std::string tls_key_file;
-  size_t max_body_bytes = 64 << 20;  // larger bodies get 413 before the handler runs
+  size_t max_body_bytes = kMaxRequestBodyBytes;  // larger bodies get 413 before the handler runs
   std::chrono::seconds idle_timeout{60};  // keep-alive connections idle this long are closed
   // Bounds reading one request's body and writing one response; a slower
   // peer is disconnected.
