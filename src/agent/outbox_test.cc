@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+
+#include <csignal>
 
 #include <filesystem>
 
@@ -67,6 +70,85 @@ TEST_F(OutboxTest, SurvivesReopen) {
   auto next = (*reopened)->Add("log", R"({"text":"new"})");
   ASSERT_TRUE(next.ok());
   EXPECT_NE(*next, id);
+}
+
+TEST_F(OutboxTest, PendingStopsAtByteBudget) {
+  auto outbox = Outbox::Open(Path());
+  ASSERT_TRUE(outbox.ok());
+  std::string big(1000, 'x');
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE((*outbox)->Add("log", R"({"text":")" + big + R"("})").ok());
+  }
+
+  EXPECT_EQ((*outbox)->Pending(0, 10, 2500).size(), 3u);  // stops once 2500 bytes are reached
+  EXPECT_EQ((*outbox)->Pending(0, 10, 1).size(), 1u);     // the first comes whatever its size
+  EXPECT_EQ((*outbox)->Pending(0, 2).size(), 2u);
+}
+
+// Makes every write past `bytes` into any file fail with EFBIG, as a full
+// disk does, until destroyed. Needs no root and no real disk.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    getrlimit(RLIMIT_FSIZE, &saved_);
+    previous_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit limit = {bytes, saved_.rlim_max};
+    setrlimit(RLIMIT_FSIZE, &limit);
+  }
+  ~FileSizeLimit() {
+    setrlimit(RLIMIT_FSIZE, &saved_);
+    std::signal(SIGXFSZ, previous_handler_);
+  }
+
+ private:
+  rlimit saved_;
+  void (*previous_handler_)(int);
+};
+
+// Verifies that messages the file cannot take are kept in memory, sent in
+// order, and stored once the disk has room again.
+TEST_F(OutboxTest, FullDiskKeepsMessagesInMemoryInOrder) {
+  auto outbox = Outbox::Open(Path());
+  ASSERT_TRUE(outbox.ok());
+  ASSERT_TRUE((*outbox)->Add("log", R"({"n":1})").ok());
+
+  std::string big(200 * 1000, 'x');
+  {
+    FileSizeLimit full(4096);
+    auto second = (*outbox)->Add("log", R"({"n":2,"text":")" + big + R"("})");
+    auto third = (*outbox)->Add("jobStatus", R"({"n":3})");
+    ASSERT_TRUE(second.ok()) << second.status();
+    ASSERT_TRUE(third.ok()) << third.status();
+    EXPECT_EQ((*outbox)->UnsavedCount(), 2u);
+    EXPECT_EQ((*outbox)->Size(), 3u);
+
+    auto pending = (*outbox)->Pending(0, 10);
+    ASSERT_EQ(pending.size(), 3u);
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_EQ(nlohmann::json::parse(pending[i].second)["n"], i + 1);
+      if (i > 0) {
+        EXPECT_GT(pending[i].first, pending[i - 1].first);
+      }
+    }
+    EXPECT_EQ((*outbox)->Pending(pending[1].first, 10).size(), 1u);
+
+    // An acknowledged message held in memory is gone for good.
+    (*outbox)->Acknowledge(*third);
+    EXPECT_EQ((*outbox)->UnsavedCount(), 1u);
+  }
+
+  // Room again: the next Add stores the held message first, then its own.
+  ASSERT_TRUE((*outbox)->Add("log", R"({"n":4})").ok());
+  EXPECT_EQ((*outbox)->UnsavedCount(), 0u);
+  outbox->reset();
+
+  auto reopened = Outbox::Open(Path());
+  ASSERT_TRUE(reopened.ok());
+  auto pending = (*reopened)->Pending(0, 10);
+  ASSERT_EQ(pending.size(), 3u);
+  EXPECT_EQ(nlohmann::json::parse(pending[0].second)["n"], 1);
+  EXPECT_EQ(nlohmann::json::parse(pending[1].second)["n"], 2);
+  EXPECT_EQ(nlohmann::json::parse(pending[2].second)["n"], 4);
 }
 
 }  // namespace

@@ -1,10 +1,12 @@
 #include "executors/local/file_util.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -46,6 +48,67 @@ absl::Status WriteFileAtomic(const std::string& path, const std::string& content
     unlink(temp_path.c_str());
     return absl::InternalError(
         fmt::format("rename '{}' to '{}': {}", temp_path, path, ErrnoText(saved)));
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// Writes all of `data` at `offset`; returns false with errno set on failure.
+bool WriteAllAt(int fd, std::string_view data, off_t offset) {
+  size_t written = 0;
+  while (written < data.size()) {
+    ssize_t n = pwrite(fd, data.data() + written, data.size() - written,
+                       offset + static_cast<off_t>(written));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    written += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::Status ReserveFile(const std::string& path, size_t bytes) {
+  std::string reserve_path = path + ".reserve";
+  int fd = open(reserve_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return absl::InternalError(fmt::format("create '{}': {}", reserve_path, ErrnoText(errno)));
+  }
+  // Real bytes, not a hole: only written blocks are taken from the disk.
+  bool written = WriteAllAt(fd, std::string(bytes, ' '), 0);
+  int saved = errno;
+  close(fd);
+  if (!written) {
+    unlink(reserve_path.c_str());
+    return absl::InternalError(fmt::format("write '{}': {}", reserve_path, ErrnoText(saved)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WriteReservedFile(const std::string& path, const std::string& contents) {
+  std::string reserve_path = path + ".reserve";
+  int fd = open(reserve_path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return absl::NotFoundError(fmt::format("open '{}': {}", reserve_path, ErrnoText(errno)));
+  }
+  struct stat info;
+  if (fstat(fd, &info) != 0 || static_cast<size_t>(info.st_size) < contents.size()) {
+    close(fd);
+    return absl::ResourceExhaustedError(fmt::format(
+        "'{}' has room for {} bytes, not {}", reserve_path, info.st_size, contents.size()));
+  }
+  // Overwriting and then shrinking the file uses only blocks it already has.
+  if (!WriteAllAt(fd, contents, 0) || ftruncate(fd, static_cast<off_t>(contents.size())) != 0 ||
+      fsync(fd) != 0) {
+    int saved = errno;
+    close(fd);
+    return absl::InternalError(fmt::format("write '{}': {}", reserve_path, ErrnoText(saved)));
+  }
+  close(fd);
+  if (rename(reserve_path.c_str(), path.c_str()) != 0) {
+    return absl::InternalError(
+        fmt::format("rename '{}' to '{}': {}", reserve_path, path, ErrnoText(errno)));
   }
   return absl::OkStatus();
 }

@@ -2,6 +2,7 @@
 
 // Small file helpers for the local executor's journal files.
 
+#include <cstddef>
 #include <string>
 
 #include "absl/status/status.h"
@@ -23,6 +24,17 @@ enum class Durability {
 // one.
 absl::Status WriteFileAtomic(const std::string& path, const std::string& contents,
                              Durability durability = Durability::kProcessCrash);
+
+// Sets `bytes` bytes of disk aside in `path`.reserve for a later
+// WriteReservedFile, so that file can still be written once the disk is
+// full. Errors: kInternal naming the file, with no reserve left behind.
+absl::Status ReserveFile(const std::string& path, size_t bytes);
+
+// Writes `contents` into the space ReserveFile set aside, flushes it to disk
+// and renames it to `path`, which needs no new disk blocks. Errors:
+// kNotFound without a reserve, kResourceExhausted when `contents` is larger
+// than the reserve, kInternal naming the failed step.
+absl::Status WriteReservedFile(const std::string& path, const std::string& contents);
 
 // Reads the whole file. Errors: kNotFound when it does not exist, kInternal
 // on other read failures.

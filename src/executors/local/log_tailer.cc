@@ -1,7 +1,10 @@
 #include "executors/local/log_tailer.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -19,10 +22,17 @@ namespace {
 constexpr size_t kReadBytes = 1024 * 1024;
 
 // Reads up to `size` bytes of `path` from `offset`; empty when the file does
-// not exist yet.
+// not exist yet. The buffer is sized by what the file holds: the tailer
+// polls every rank's streams many times a second, mostly finding nothing.
 std::string ReadAt(const std::string& path, int64_t offset, size_t size) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::string();
+  struct stat info;
+  if (fstat(fd, &info) != 0 || info.st_size <= offset) {
+    close(fd);
+    return std::string();
+  }
+  size = std::min(size, static_cast<size_t>(info.st_size - offset));
   std::string data(size, '\0');
   ssize_t n;
   while ((n = pread(fd, data.data(), size, offset)) < 0 && errno == EINTR) {
@@ -70,11 +80,15 @@ void RankLogTailer::SaveOffsets() {
   for (const Stream& stream : streams_) {
     document[stream.name] = {{"file", stream.file_offset}, {"line", stream.line_index}};
   }
-  if (absl::Status saved = WriteFileAtomic(offsets_path_, document.dump()); !saved.ok()) {
-    // Losing the position only means lines are sent again after a restart.
+  absl::Status saved = WriteFileAtomic(offsets_path_, document.dump());
+  // Losing the position only means lines are sent again after a restart.
+  // A full disk fails every save, so only the first failure in a row is
+  // logged.
+  if (!saved.ok() && !offsets_unsaved_) {
     ty::log::Warning("[job {}] log position of rank {} not saved because {}", job_id_, rank_,
                      saved.message());
   }
+  offsets_unsaved_ = !saved.ok();
 }
 
 bool RankLogTailer::PollStream(Stream& stream, agent::ExecutorListener& listener) {

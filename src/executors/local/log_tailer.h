@@ -50,6 +50,7 @@ class RankLogTailer {
   int rank_;
   std::string offsets_path_;
   Stream streams_[2];
+  bool offsets_unsaved_ = false;  // the last SaveOffsets failed
 };
 
 }  // namespace ty::executors::local

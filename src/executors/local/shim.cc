@@ -24,6 +24,10 @@
 namespace ty::executors::local {
 namespace {
 
+// Disk space set aside for status.json: far more than an encoded status
+// with its error messages takes.
+constexpr size_t kStatusReserveBytes = 16 * 1024;
+
 // One captured stream: the pipe from the command and the log file.
 struct Stream {
   int pipe_fd = -1;
@@ -293,9 +297,15 @@ int RunShim(int argc, char** argv) {
 
   auto write_status = [&](const ShimStatus& status) {
     // The outcome is the one file that must outlive a machine crash: the
-    // agent may not have reported it yet.
-    absl::Status written = WriteFileAtomic(rank_dir + "/" + kStatusFile, EncodeShimStatus(status),
-                                           Durability::kMachineCrash);
+    // agent may not have reported it yet. It goes into the space reserved
+    // below, because the command may have filled the disk by now.
+    std::string path = rank_dir + "/" + kStatusFile;
+    std::string encoded = EncodeShimStatus(status);
+    absl::Status written = WriteReservedFile(path, encoded);
+    if (!written.ok()) {
+      LogShim(std::string(written.message()));
+      written = WriteFileAtomic(path, encoded, Durability::kMachineCrash);
+    }
     if (!written.ok()) LogShim(std::string(written.message()));
     return written.ok() ? 0 : 1;
   };
@@ -304,6 +314,11 @@ int RunShim(int argc, char** argv) {
       !written.ok()) {
     LogShim(std::string(written.message()));
     return 1;
+  }
+  if (absl::Status reserved = ReserveFile(rank_dir + "/" + kStatusFile, kStatusReserveBytes);
+      !reserved.ok()) {
+    LogShim(fmt::format("{}; the outcome cannot be recorded if the disk fills up",
+                        std::string(reserved.message())));
   }
 
   ShimStatus failed;
