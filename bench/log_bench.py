@@ -7,11 +7,17 @@ returning to the job being Completed, which the agent reports only after
 its last log chunk, and the
 number of lines missing or repeated (must be 0).
 
-Usage: bench/log_bench.py [--megabytes 50]
+With --perf FILE it also samples every process on the machine with
+`perf record -a -g` while the job runs, for `perf report -i FILE --sort
+comm,dso,symbol`.
+
+Usage: bench/log_bench.py [--megabytes 50] [--perf FILE]
 """
 
 import argparse
 import os
+import signal
+import subprocess
 import sys
 import time
 
@@ -25,6 +31,8 @@ LINE_BYTES = 1000
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=int, default=50, help="job output size in MB")
+    parser.add_argument("--perf", metavar="FILE",
+                        help="record a system-wide perf profile of the run into FILE")
     args = parser.parse_args()
     lines = args.megabytes * 1000 * 1000 // LINE_BYTES
 
@@ -33,12 +41,21 @@ def main():
     try:
         command = (f"head -c {lines * LINE_BYTES} /dev/zero | tr '\\0' x | fold -w {LINE_BYTES}; "
                    "echo")
+        profiler = None
+        if args.perf:
+            profiler = subprocess.Popen(["perf", "record", "-a", "-g", "-B", "-F", "499", "-o",
+                                         args.perf], stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+            time.sleep(1)  # perf needs a moment before it samples
         began = time.monotonic()
         cluster.submit({"name": "flood", "command": command})
         cluster.wait_status("flood", ["Completed", "Failed"], timeout=1800)
         # The agent sends log chunks before the final status, in order, so
         # Completed means every line is in the store.
         elapsed = time.monotonic() - began
+        if profiler:
+            profiler.send_signal(signal.SIGINT)
+            profiler.wait()
         stored = cluster.log_lines("flood")
     finally:
         cluster.close()

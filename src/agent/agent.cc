@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "agent/launch_json.h"
+#include "api/log_message.h"
 #include "common/log.h"
 #include "common/sha256.h"
 #include "common/status_macros.h"
@@ -149,7 +150,11 @@ void Agent::SendAck(const std::string& id) {
 void Agent::Enqueue(const std::string& type, const json& message) {
   json body = message;
   body["type"] = type;
-  absl::StatusOr<std::string> id = outbox_->Add(type, Dump(body));
+  EnqueueEncoded(type, Dump(body));
+}
+
+void Agent::EnqueueEncoded(const std::string& type, std::string body) {
+  absl::StatusOr<std::string> id = outbox_->Add(type, std::move(body));
   if (!id.ok()) {
     // The outbox is the agent's only memory of unsent events; without it an
     // event would be lost, so this is worth an operator's attention.
@@ -300,13 +305,13 @@ void Agent::OnStatus(const StatusEvent& event) {
 }
 
 void Agent::OnLog(const LogChunk& chunk) {
-  json lines = json::array();
-  for (const auto& [time, text] : chunk.lines) lines.push_back(json::array({time, text}));
-  Enqueue("log", {{"job", chunk.job_id},
-                  {"rank", chunk.rank},
-                  {"stream", chunk.stream},
-                  {"offset", chunk.offset},
-                  {"lines", lines}});
+  api::LogMessage message;
+  message.job = chunk.job_id;
+  message.rank = chunk.rank;
+  message.stream = chunk.stream;
+  message.offset = chunk.offset;
+  message.lines = chunk.lines;
+  EnqueueEncoded("log", api::EncodeLogMessage(message));
   ShipLogs(chunk);
 }
 

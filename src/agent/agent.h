@@ -67,6 +67,8 @@ class Agent : public ExecutorListener {
   void HandleAssign(const nlohmann::json& frame);
   void HandleCancel(const nlohmann::json& frame);
   void Enqueue(const std::string& type, const nlohmann::json& message);
+  // Enqueues a message already encoded as a JSON object without an id.
+  void EnqueueEncoded(const std::string& type, std::string body);
   void SendAck(const std::string& id);
   absl::StatusOr<std::string> FetchCodeSnapshot(const std::string& digest);
   absl::StatusOr<std::string> UploadBlob(const std::string& path);

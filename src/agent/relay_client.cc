@@ -9,8 +9,17 @@
 namespace ty::agent {
 namespace {
 
-// Outbox messages sent per read of the queue; bounds memory with a backlog.
+// Maximum outbox messages sent per read of the queue, and the bytes after
+// which a read stops. Both bound the writer's memory when a backlog of log
+// messages of up to a few MiB each builds up.
 constexpr size_t kSendBatch = 256;
+constexpr size_t kSendBatchBytes = 8 << 20;
+
+size_t BatchBytes(const std::vector<std::pair<int64_t, std::string>>& batch) {
+  size_t bytes = 0;
+  for (const auto& [sequence, body] : batch) bytes += body.size();
+  return bytes;
+}
 
 }  // namespace
 
@@ -141,7 +150,8 @@ void RelayClient::RunWriter(std::shared_ptr<http::WebSocket> socket) {
       if (stopping_ || socket_ != socket) return;
       generation = outbox_generation_;
     }
-    std::vector<std::pair<int64_t, std::string>> batch = outbox_.Pending(sent_sequence, kSendBatch);
+    std::vector<std::pair<int64_t, std::string>> batch =
+        outbox_.Pending(sent_sequence, kSendBatch, kSendBatchBytes);
     for (const auto& [sequence, body] : batch) {
       if (!socket->Write(body).ok()) return;
       sent_sequence = sequence;
@@ -150,7 +160,8 @@ void RelayClient::RunWriter(std::shared_ptr<http::WebSocket> socket) {
       if (!socket->Write(heartbeat_()).ok()) return;
       next_heartbeat = std::chrono::steady_clock::now() + options_.heartbeat_interval;
     }
-    if (batch.size() == kSendBatch) continue;
+    // A full read may have left messages behind; read again at once.
+    if (batch.size() == kSendBatch || BatchBytes(batch) >= kSendBatchBytes) continue;
 
     std::unique_lock<std::mutex> lock(mutex_);
     wake_.wait_until(lock, next_heartbeat, [&] {

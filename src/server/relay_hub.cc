@@ -81,6 +81,10 @@ void RelayHub::Serve(const http::Request& request, std::unique_ptr<http::WebSock
       }
       break;
     }
+    if (api::IsLogMessage(*text)) {
+      HandleLogFrame(*session, *text);
+      continue;
+    }
     json frame = json::parse(*text, nullptr, false);
     if (!frame.is_object() || !frame.contains("type") || !frame["type"].is_string()) {
       log::Warning("relay: cluster {} sent a malformed frame of {} bytes; ignored",
@@ -189,8 +193,6 @@ void RelayHub::HandleFrame(Session& session, const json& frame) {
     applied = ApplyExtensionStatus(session, frame);
   } else if (type == "jobStatus") {
     applied = ApplyJobStatus(session, frame);
-  } else if (type == "log") {
-    applied = ApplyLog(session, frame);
   } else if (type == "artifact") {
     applied = ApplyArtifact(session, frame);
   } else {
@@ -198,6 +200,13 @@ void RelayHub::HandleFrame(Session& session, const json& frame) {
                  session.cluster_ref, type);
     return;
   }
+  std::string id = frame.contains("id") && frame["id"].is_string() ? frame["id"].get<std::string>()
+                                                                   : std::string();
+  FinishMessage(session, type, id, applied);
+}
+
+void RelayHub::FinishMessage(Session& session, const std::string& type, const std::string& id,
+                             const absl::Status& applied) {
   // A message that cannot be applied because it is malformed is acked
   // anyway: resending it would fail the same way forever. Store failures
   // (kUnavailable, kInternal) are not acked, so the agent sends it again.
@@ -207,8 +216,8 @@ void RelayHub::HandleFrame(Session& session, const json& frame) {
     log::Warning("relay: {} from cluster {} not applied because {}", type, session.cluster_ref,
                  applied.message());
   }
-  if (!retryable && frame.contains("id") && frame["id"].is_string()) {
-    session.socket->Write(Dump({{"type", "ack"}, {"id", frame["id"]}})).IgnoreError();
+  if (!retryable && !id.empty()) {
+    session.socket->Write(Dump({{"type", "ack"}, {"id", id}})).IgnoreError();
   }
 }
 

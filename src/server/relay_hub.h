@@ -12,6 +12,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "api/log_message.h"
 #include "common/http/message.h"
 #include "common/http/websocket.h"
 #include "store/database.h"
@@ -72,7 +73,14 @@ class RelayHub {
   void ApplyAck(Session& session, const nlohmann::json& frame);
   absl::Status ApplyExtensionStatus(Session& session, const nlohmann::json& frame);
   absl::Status ApplyJobStatus(Session& session, const nlohmann::json& frame);
-  absl::Status ApplyLog(Session& session, const nlohmann::json& frame);
+  // Log frames skip the JSON tree (api/log_message.h): they carry nearly
+  // all of the relay's bytes.
+  void HandleLogFrame(Session& session, std::string_view text);
+  absl::Status ApplyLog(Session& session, api::LogMessage message);
+  // Acknowledges message `id` of `type` unless applying it failed in a way
+  // that a resend may fix.
+  void FinishMessage(Session& session, const std::string& type, const std::string& id,
+                     const absl::Status& applied);
   absl::Status ApplyArtifact(Session& session, const nlohmann::json& frame);
   void SendExtensions(const std::string& cluster_id);
   void ReconcileInventory(Session& session, const nlohmann::json& jobs);

@@ -181,40 +181,6 @@ absl::Status RelayHub::ApplyJobStatus(Session& session, const json& frame) {
 
 namespace ty::server {
 
-absl::Status RelayHub::ApplyLog(Session& session, const json& frame) {
-  store::LogChunk chunk;
-  chunk.job_id = frame.value("job", "");
-  chunk.stream = frame.value("stream", "");
-  if (chunk.job_id.empty()) return absl::InvalidArgumentError("log without 'job'");
-  if (chunk.stream != "stdout" && chunk.stream != "stderr") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("log stream '", chunk.stream, "' must be stdout or stderr"));
-  }
-  ASSIGN_OR_RETURN(std::optional<int64_t> rank, OptionalInt(frame, "rank"));
-  ASSIGN_OR_RETURN(std::optional<int64_t> offset, OptionalInt(frame, "offset"));
-  chunk.rank = rank.value_or(0);
-  chunk.offset = offset.value_or(0);
-  chunk.node = session.cluster_ref;
-  const json lines = frame.value("lines", json::array());
-  if (!lines.is_array()) return absl::InvalidArgumentError("log 'lines' must be an array");
-  for (const json& line : lines) {
-    if (!line.is_array() || line.size() != 2 || !line[0].is_number_integer() ||
-        !line[1].is_string()) {
-      return absl::InvalidArgumentError("each log line must be [timeMs, text]");
-    }
-    chunk.lines.emplace_back(line[0].get<int64_t>(), line[1].get<std::string>());
-  }
-  {
-    ASSIGN_OR_RETURN(store::Transaction transaction, database_.BeginRead());
-    ASSIGN_OR_RETURN(std::optional<store::Assignment> assignment, store::FindAssignment(transaction, chunk.job_id));
-    if (!assignment || assignment->cluster_id != session.cluster_id) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "job '", chunk.job_id, "' is not assigned to cluster '", session.cluster_ref, "'"));
-    }
-  }
-  return store::AppendLogLines(database_, notifier_, chunk).status();
-}
-
 absl::Status RelayHub::ApplyArtifact(Session& session, const json& frame) {
   const std::string job_id = frame.value("job", "");
   store::Artifact artifact;

@@ -31,12 +31,34 @@ CREATE TABLE job_artifacts (
   digest TEXT NOT NULL,
   PRIMARY KEY (job_id, path)
 );
+)sql"},
+          // Lines of about 1 KB overflowed the leaf pages of the WITHOUT
+          // ROWID table (an index B-tree keeps at most about 1 KB of a row
+          // on a 4 KiB page), so each line cost a page of its own. A rowid
+          // table keeps such rows on the leaf, and the primary key becomes a
+          // small index beside it.
+          {"job_logs_0002_rowid_table", R"sql(
+CREATE TABLE job_logs_rowid (
+  job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  time INTEGER NOT NULL,
+  node TEXT NOT NULL,
+  rank INTEGER NOT NULL,
+  stream TEXT NOT NULL,
+  text TEXT NOT NULL,
+  PRIMARY KEY (job_id, seq)
+);
+INSERT INTO job_logs_rowid (job_id, seq, time, node, rank, stream, text)
+  SELECT job_id, seq, time, node, rank, stream, text FROM job_logs;
+DROP TABLE job_logs;
+ALTER TABLE job_logs_rowid RENAME TO job_logs;
 )sql"}};
 }
 
-absl::StatusOr<int64_t> AppendLogLines(Database& database, Notifier& notifier,
-                                       const LogChunk& chunk) {
-  ASSIGN_OR_RETURN(Transaction transaction, database.Begin());
+namespace {
+
+// Stores the chunk's new lines inside `transaction`; returns how many.
+absl::StatusOr<int64_t> AppendChunk(Transaction& transaction, const LogChunk& chunk) {
   RETURN_IF_ERROR(GetJob(transaction, chunk.job_id).status());
 
   ASSIGN_OR_RETURN(Statement stored,
@@ -69,9 +91,32 @@ absl::StatusOr<int64_t> AppendLogLines(Database& database, Notifier& notifier,
       "INSERT INTO job_log_streams (job_id, rank, stream, line_count) VALUES (?1, ?2, ?3, ?4) "
       "ON CONFLICT (job_id, rank, stream) DO UPDATE SET line_count = excluded.line_count",
       chunk.job_id, chunk.rank, chunk.stream, chunk.offset + total));
-  RETURN_IF_ERROR(transaction.Commit());
-  notifier.Notify(JobTopic(chunk.job_id));
   return total - skip;
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> AppendLogLines(Database& database, Notifier& notifier,
+                                       const LogChunk& chunk) {
+  ASSIGN_OR_RETURN(std::vector<int64_t> stored, AppendLogChunks(database, notifier, {&chunk}));
+  return stored[0];
+}
+
+absl::StatusOr<std::vector<int64_t>> AppendLogChunks(Database& database, Notifier& notifier,
+                                                     const std::vector<const LogChunk*>& chunks) {
+  std::vector<int64_t> stored;
+  {
+    ASSIGN_OR_RETURN(Transaction transaction, database.Begin());
+    for (const LogChunk* chunk : chunks) {
+      ASSIGN_OR_RETURN(int64_t count, AppendChunk(transaction, *chunk));
+      stored.push_back(count);
+    }
+    RETURN_IF_ERROR(transaction.Commit());
+  }
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    if (stored[i] > 0) notifier.Notify(JobTopic(chunks[i]->job_id));
+  }
+  return stored;
 }
 
 absl::StatusOr<LogPage> ReadLogLines(Database& database, std::string_view job_id,

@@ -21,6 +21,8 @@ namespace websocket = beast::websocket;
 
 constexpr std::chrono::seconds kHandshakeTimeout{30};
 constexpr size_t kMaxHeaderBytes = 64 * 1024;
+// Maximum bytes read per recv; Beast's HTTP read never requests more.
+constexpr size_t kReadBufferBytes = 64 * 1024;
 
 std::string FormatEndpoint(const tcp::endpoint& endpoint) {
   std::string address = endpoint.address().to_string();
@@ -55,7 +57,12 @@ Request MakeRequest(bhttp::request<bhttp::string_body>& message, const std::stri
 class Connection {
  public:
   Connection(const ServerContext& context, net::io_context& ioc, std::string remote)
-      : context_(context), ioc_(ioc), remote_(std::move(remote)) {}
+      : context_(context), ioc_(ioc), remote_(std::move(remote)) {
+    // Beast sizes each read by the buffer's free capacity, at least 512
+    // bytes. The parser consumes what it reads, so an unreserved buffer never
+    // grows and a body arrives 512 bytes per recv.
+    buffer_.reserve(kReadBufferBytes);
+  }
 
   // Serves requests on `stream` until the connection ends. Returns the
   // upgrade request instead when the client asks for a WebSocket.

@@ -16,15 +16,12 @@
 #include <utility>
 #include <vector>
 
+#include "common/utf8.h"
+
 namespace ty::executors::local {
 
 // Maximum bytes of raw output in one record: longer lines are split.
 inline constexpr size_t kMaxPieceBytes = 64 * 1024;
-
-// Returns `bytes` with every invalid UTF-8 sequence (stray continuation
-// bytes, truncated or overlong sequences, surrogates, code points above
-// U+10FFFF) replaced by U+FFFD.
-std::string SanitizeUtf8(std::string_view bytes);
 
 // Returns one encoded record.
 std::string FormatRecord(int64_t time_ms, std::string_view text);
