@@ -1,10 +1,14 @@
 """CPU profile of running processes with Linux `perf`, summarized by symbol.
 
-`perf record` samples the given processes and their threads while a `with`
-block runs. `top_symbols` then lists the share of samples that each
-(command, shared object, symbol) took, highest first. Child processes
-started after recording began (the jobs' shims and shells) are not sampled,
-but bench/procstat.py counts their CPU time.
+`perf record` samples every CPU while a `with` block runs, and the reports
+keep only the samples of the given processes. `top_symbols` then lists the
+share of those samples that each (command, shared object, symbol) took,
+highest first. Other processes, such as the jobs' shims and shells, are
+left out, but bench/procstat.py counts their CPU time.
+
+NOTE: perf records every CPU because `perf record -p` attaches to the
+threads that exist when it starts, and recorded no samples of an agent
+whose job threads come and go.
 """
 
 import os
@@ -17,8 +21,9 @@ import time
 # 499 Hz rather than a round number, so sampling does not run in step with
 # timers of the sampled processes.
 FREQUENCY_HZ = 499
-SYMBOL_LINE = re.compile(r"^\s*([0-9.]+)%\s+(\S+)\s+(\S+)\s+\[[.k]\]\s+(.+?)\s*$")
-OBJECT_LINE = re.compile(r"^\s*([0-9.]+)%\s+(\S+)\s+(\S+)\s*$")
+# A report filtered with --pid ends each row with empty IPC columns ("-  -").
+SYMBOL_LINE = re.compile(r"^\s*([0-9.]+)%\s+(\S+)\s+(\S+)\s+\[[.k]\]\s+(.+?)(?:\s+-\s+-)?\s*$")
+OBJECT_LINE = re.compile(r"^\s*([0-9.]+)%\s+(\S+)\s+(\S+)(?:\s+-\s+-)?\s*$")
 
 
 def available():
@@ -26,7 +31,7 @@ def available():
 
 
 class PerfRecord:
-    """`perf record -g` of the processes `pids` for the duration of a `with` block."""
+    """`perf record` of every CPU during a `with` block, reported for the processes `pids`."""
 
     def __init__(self, pids, path):
         self.pids = list(pids)
@@ -35,8 +40,7 @@ class PerfRecord:
         self.error = None
 
     def __enter__(self):
-        args = ["perf", "record", "-F", str(FREQUENCY_HZ), "-g", "-o", self.path, "-p",
-                ",".join(str(pid) for pid in self.pids)]
+        args = ["perf", "record", "-a", "-F", str(FREQUENCY_HZ), "-o", self.path]
         self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, text=True)
         # perf needs a moment to attach; without it the first samples are lost.
@@ -68,8 +72,9 @@ class PerfRecord:
             raise RuntimeError(self.error)
         if not os.path.exists(self.path):
             raise RuntimeError(f"perf record wrote no {self.path}")
-        result = subprocess.run(["perf", "report", "-i", self.path, "--stdio", "--no-children",
-                                 "-g", "none", "--sort", sort_keys, "--percent-limit", "0.5"],
+        result = subprocess.run(["perf", "report", "-i", self.path, "--stdio", "--sort", sort_keys,
+                                 "--pid", ",".join(str(pid) for pid in self.pids),
+                                 "--percentage", "relative", "--percent-limit", "0.5"],
                                 capture_output=True, text=True, timeout=300)
         if result.returncode != 0:
             raise RuntimeError(f"perf report failed: {result.stderr.strip()[-500:]}")

@@ -27,6 +27,14 @@ OBJECT_REPORT = """\
 """
 
 
+FILTERED_REPORT = """\
+# Overhead  Command    Shared Object      Symbol                 IPC   [IPC Coverage]
+#
+     3.88%  trainyard  trainyard          [.] ty::store::Commit   -      -
+    41.20%  trainyard  [kernel.kallsyms]  -      -
+"""
+
+
 class ParseTest(unittest.TestCase):
     def test_symbol_rows(self):
         rows = perf_profile.parse_symbols(SYMBOL_REPORT)
@@ -43,6 +51,12 @@ class ParseTest(unittest.TestCase):
         self.assertEqual([row["object"] for row in rows],
                          ["[kernel.kallsyms]", "ld-linux-x86-64.so.2"])
         self.assertEqual(rows[1]["percent"], 28.77)
+
+    def test_ipc_columns_of_filtered_report_dropped(self):
+        self.assertEqual(perf_profile.parse_symbols(FILTERED_REPORT)[0]["symbol"],
+                         "ty::store::Commit")
+        self.assertEqual(perf_profile.parse_objects(FILTERED_REPORT)[0]["object"],
+                         "[kernel.kallsyms]")
 
     def test_header_only_gives_no_rows(self):
         self.assertEqual(perf_profile.parse_symbols("# Overhead  Command\n#\n"), [])
