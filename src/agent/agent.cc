@@ -305,13 +305,8 @@ void Agent::OnStatus(const StatusEvent& event) {
 }
 
 void Agent::OnLog(const LogChunk& chunk) {
-  api::LogMessage message;
-  message.job = chunk.job_id;
-  message.rank = chunk.rank;
-  message.stream = chunk.stream;
-  message.offset = chunk.offset;
-  message.lines = chunk.lines;
-  EnqueueEncoded("log", api::EncodeLogMessage(message));
+  EnqueueEncoded("log", api::EncodeLogMessage(chunk.job_id, chunk.rank, chunk.stream,
+                                               chunk.offset, chunk.lines));
   ShipLogs(chunk);
 }
 

@@ -104,9 +104,12 @@ absl::StatusOr<std::string> Outbox::Add(const std::string& type, std::string jso
   message.id = absl::StrCat(type, "-", prefix_, "-", ++added_);
   // The id goes first in the object so the body stays a valid JSON object:
   // `json_without_id` must start with '{'.
-  message.body = json_without_id.size() > 2
-                     ? absl::StrCat("{\"id\":\"", message.id, "\",", json_without_id.substr(1))
-                     : absl::StrCat("{\"id\":\"", message.id, "\"}");
+  if (json_without_id.size() > 2) {
+    absl::string_view members = absl::string_view(json_without_id).substr(1);
+    message.body = absl::StrCat("{\"id\":\"", message.id, "\",", members);
+  } else {
+    message.body = absl::StrCat("{\"id\":\"", message.id, "\"}");
+  }
 
   // Older messages held in memory go first, so the file keeps their order.
   SaveUnsaved();

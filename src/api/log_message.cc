@@ -17,11 +17,12 @@ namespace {
 void AppendJsonString(std::string& out, std::string_view text) {
   out += '"';
   size_t run = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(text.substr(run, i - run));
-    run = i + 1;
+  while (true) {
+    size_t special = FindJsonSpecial(text, run);
+    out.append(text.substr(run, special - run));
+    if (special == text.size()) break;
+    run = special + 1;
+    unsigned char c = static_cast<unsigned char>(text[special]);
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -31,7 +32,6 @@ void AppendJsonString(std::string& out, std::string_view text) {
       default: fmt::format_to(std::back_inserter(out), "\\u{:04x}", c); break;
     }
   }
-  out.append(text.substr(run));
   out += '"';
 }
 
@@ -91,21 +91,28 @@ absl::Status ReadLines(JsonCursor& cursor, LogMessage& message) {
 }  // namespace
 
 std::string EncodeLogMessage(const LogMessage& message) {
+  return EncodeLogMessage(message.job, message.rank, message.stream, message.offset,
+                          message.lines);
+}
+
+std::string EncodeLogMessage(std::string_view job, int64_t rank, std::string_view stream,
+                             int64_t offset,
+                             const std::vector<std::pair<int64_t, std::string>>& lines) {
   size_t text_bytes = 0;
-  for (const auto& [time, text] : message.lines) text_bytes += text.size() + 24;
+  for (const auto& [time, text] : lines) text_bytes += text.size() + 24;
   std::string out;
   out.reserve(text_bytes + 128);
 
   // "type" goes first so IsLogMessage stops reading right after it.
   out += "{\"type\":\"log\",\"job\":";
-  AppendJsonString(out, message.job);
-  fmt::format_to(std::back_inserter(out), ",\"rank\":{},\"stream\":", message.rank);
-  AppendJsonString(out, message.stream);
-  fmt::format_to(std::back_inserter(out), ",\"offset\":{},\"lines\":[", message.offset);
-  for (size_t i = 0; i < message.lines.size(); ++i) {
+  AppendJsonString(out, job);
+  fmt::format_to(std::back_inserter(out), ",\"rank\":{},\"stream\":", rank);
+  AppendJsonString(out, stream);
+  fmt::format_to(std::back_inserter(out), ",\"offset\":{},\"lines\":[", offset);
+  for (size_t i = 0; i < lines.size(); ++i) {
     if (i > 0) out += ',';
-    fmt::format_to(std::back_inserter(out), "[{},", message.lines[i].first);
-    AppendJsonString(out, message.lines[i].second);
+    fmt::format_to(std::back_inserter(out), "[{},", lines[i].first);
+    AppendJsonString(out, lines[i].second);
     out += ']';
   }
   out += "]}";

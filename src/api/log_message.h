@@ -36,6 +36,12 @@ struct LogMessage {
 // copied with only '"', '\\' and control characters escaped.
 std::string EncodeLogMessage(const LogMessage& message);
 
+// As above, from the message's parts, so a caller need not copy its lines
+// into a LogMessage first.
+std::string EncodeLogMessage(std::string_view job, int64_t rank, std::string_view stream,
+                             int64_t offset,
+                             const std::vector<std::pair<int64_t, std::string>>& lines);
+
 // Returns whether `frame` is a JSON object whose "type" member is "log",
 // reading only the members before "type". False for anything else,
 // including text that is not JSON.

@@ -1,5 +1,6 @@
 #include "common/json_cursor.h"
 
+#include <cstdint>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -40,6 +41,31 @@ void AppendUtf8(std::string& out, uint32_t code_point) {
 
 }  // namespace
 
+size_t FindJsonSpecial(std::string_view text, size_t from) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHighBits = 0x8080808080808080ull;
+  // Whether any byte of `word` is zero, or below `limit` (at most 0x80):
+  // exact tests, from the classic "determine if a word has a zero byte".
+  auto has_below = [](uint64_t word, uint64_t limit) {
+    return ((word - kOnes * limit) & ~word & kHighBits) != 0;
+  };
+  size_t i = from;
+  while (i + 8 <= text.size()) {
+    uint64_t word;
+    std::memcpy(&word, text.data() + i, sizeof(word));
+    if (has_below(word, 0x20) || has_below(word ^ (kOnes * '"'), 1) ||
+        has_below(word ^ (kOnes * '\\'), 1)) {
+      break;
+    }
+    i += 8;
+  }
+  for (; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == '"' || c == '\\') return i;
+  }
+  return text.size();
+}
+
 bool IsMalformedJson(const absl::Status& status) {
   return status.GetPayload(kMalformedJsonPayloadUrl).has_value();
 }
@@ -73,12 +99,11 @@ absl::StatusOr<std::string_view> JsonCursor::String(std::string& storage) {
   size_t start = ++position_;
 
   // Fast path: no escapes, so the token is a view into the text.
-  while (position_ < text_.size()) {
+  position_ = FindJsonSpecial(text_, position_);
+  if (position_ < text_.size()) {
     char c = text_[position_];
     if (c == '"') return text_.substr(start, position_++ - start);
-    if (c == '\\') break;
-    if (static_cast<unsigned char>(c) < 0x20) return SyntaxError("no control character in a string");
-    ++position_;
+    if (c != '\\') return SyntaxError("no control character in a string");
   }
 
   storage.assign(text_.substr(start, position_ - start));

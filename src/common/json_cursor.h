@@ -24,6 +24,11 @@ inline constexpr char kMalformedJsonPayloadUrl[] = "trainyard/malformed-json";
 // Whether `status` came from JsonCursor::SyntaxError.
 bool IsMalformedJson(const absl::Status& status);
 
+// Returns the position of the first byte at or after `from` that a JSON
+// string cannot hold as it is ('"', '\\' or a control character below
+// 0x20), or text.size() when there is none. Scans eight bytes at a time.
+size_t FindJsonSpecial(std::string_view text, size_t from);
+
 class JsonCursor {
  public:
   explicit JsonCursor(std::string_view text) : text_(text) {}

@@ -85,5 +85,26 @@ TEST(JsonCursorTest, OtherErrorsAreNotMalformedJson) {
   EXPECT_FALSE(IsMalformedJson(absl::InvalidArgumentError("name: invalid")));
 }
 
+// Verifies the word-at-a-time scan against a byte-by-byte one, for each
+// special byte at every position of a string longer than two words.
+TEST(FindJsonSpecialTest, FindsEverySpecialByteAtEveryPosition) {
+  const std::string plain = "abc \xC3\xA9\xE2\x82\xAC \x7F~xyz0123456789";
+  EXPECT_EQ(FindJsonSpecial(plain, 0), plain.size());
+  for (char special : {'"', '\\', '\0', '\n', '\x1F'}) {
+    for (size_t at = 0; at < plain.size(); ++at) {
+      std::string text = plain;
+      text[at] = special;
+      EXPECT_EQ(FindJsonSpecial(text, 0), at) << "byte " << int(special) << " at " << at;
+      EXPECT_EQ(FindJsonSpecial(text, at), at);
+      EXPECT_EQ(FindJsonSpecial(text, at + 1), text.size());
+    }
+  }
+}
+
+TEST(FindJsonSpecialTest, ReturnsSizeForEmptyAndTailStarts) {
+  EXPECT_EQ(FindJsonSpecial("", 0), 0u);
+  EXPECT_EQ(FindJsonSpecial("ab\"", 3), 3u);
+}
+
 }  // namespace
 }  // namespace ty
