@@ -12,26 +12,9 @@
 namespace ty::api {
 namespace {
 
-// Appends `text` as a JSON string. Only '"', '\\' and bytes below 0x20 need
-// escapes, so runs without them are copied in one append.
 void AppendJsonString(std::string& out, std::string_view text) {
   out += '"';
-  size_t run = 0;
-  while (true) {
-    size_t special = FindJsonSpecial(text, run);
-    out.append(text.substr(run, special - run));
-    if (special == text.size()) break;
-    run = special + 1;
-    unsigned char c = static_cast<unsigned char>(text[special]);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: fmt::format_to(std::back_inserter(out), "\\u{:04x}", c); break;
-    }
-  }
+  AppendJsonEscaped(out, text);
   out += '"';
 }
 

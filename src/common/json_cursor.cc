@@ -66,6 +66,25 @@ size_t FindJsonSpecial(std::string_view text, size_t from) {
   return text.size();
 }
 
+void AppendJsonEscaped(std::string& out, std::string_view text) {
+  size_t run = 0;
+  while (true) {
+    size_t special = FindJsonSpecial(text, run);
+    out.append(text.substr(run, special - run));
+    if (special == text.size()) return;
+    run = special + 1;
+    unsigned char c = static_cast<unsigned char>(text[special]);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: out += fmt::format("\\u{:04x}", c); break;
+    }
+  }
+}
+
 bool IsMalformedJson(const absl::Status& status) {
   return status.GetPayload(kMalformedJsonPayloadUrl).has_value();
 }

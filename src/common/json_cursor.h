@@ -29,6 +29,11 @@ bool IsMalformedJson(const absl::Status& status);
 // 0x20), or text.size() when there is none. Scans eight bytes at a time.
 size_t FindJsonSpecial(std::string_view text, size_t from);
 
+// Appends `text` to `out` escaped for a JSON string literal (RFC 8259),
+// without the quotes: '"', '\\' and control characters are escaped, other
+// bytes pass through, so UTF-8 stays intact.
+void AppendJsonEscaped(std::string& out, std::string_view text);
+
 class JsonCursor {
  public:
   explicit JsonCursor(std::string_view text) : text_(text) {}

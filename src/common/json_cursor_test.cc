@@ -106,5 +106,25 @@ TEST(FindJsonSpecialTest, ReturnsSizeForEmptyAndTailStarts) {
   EXPECT_EQ(FindJsonSpecial("ab\"", 3), 3u);
 }
 
+TEST(AppendJsonEscapedTest, RoundTripsThroughTheCursor) {
+  std::string control("nul \0 bell \a end", 16);
+  for (std::string text : {std::string("plain"), std::string("quote \" slash \\ tab \t"),
+                           std::string("line\nfeed\r"), control,
+                           std::string("caf\xC3\xA9 \xE2\x82\xAC")}) {
+    std::string literal = "\"";
+    AppendJsonEscaped(literal, text);
+    literal += '"';
+
+    JsonCursor cursor(literal);
+    std::string storage;
+    absl::StatusOr<std::string_view> read = cursor.String(storage);
+    ASSERT_TRUE(read.ok()) << literal << ": " << read.status();
+    EXPECT_EQ(*read, text) << literal;
+  }
+  std::string escaped;
+  AppendJsonEscaped(escaped, "\x01");
+  EXPECT_EQ(escaped, "\\u0001");
+}
+
 }  // namespace
 }  // namespace ty

@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/json_cursor.h"
+
 namespace ty::http {
 namespace {
 
@@ -25,29 +27,10 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-// Escapes `text` for a JSON string literal (RFC 8259): quotes, backslashes
-// and control characters. Other bytes pass through, so UTF-8 stays intact.
 std::string JsonEscape(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(text.size() + 8);
-  for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\u00";
-          out += kHex[(c >> 4) & 0xf];
-          out += kHex[c & 0xf];
-        } else {
-          out += c;
-        }
-    }
-  }
+  AppendJsonEscaped(out, text);
   return out;
 }
 
