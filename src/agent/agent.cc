@@ -292,6 +292,9 @@ void Agent::RunLauncher() {
   }
 }
 
+// TODO: nothing calls Executor::Forget once the server has acknowledged a
+// job's final status, so finished jobs' folders stay on the agent's disk,
+// and a job that filled that disk leaves it full until someone cleans up.
 void Agent::OnStatus(const StatusEvent& event) {
   json message = {{"job", event.job_id},
                   {"status", event.status},
