@@ -205,25 +205,21 @@ class CliBadInputTest(unittest.TestCase):
     def test_unreadable_code_file_is_named(self):
         folder = tempfile.mkdtemp(prefix="trainyard-unreadable-")
         try:
-            os.chmod(folder, 0o755)
             write(f"{folder}/job.yml", "type: command\ncommand: python3 train.py\n"
                                        "environment: python3\ncompute: local\ncode: ./src\n")
             write(f"{folder}/src/train.py", "print('hi')\n")
             write(f"{folder}/src/secret.key", "key\n")
             os.chmod(f"{folder}/src/secret.key", 0)
-            with open(self.w.token_file) as token_file:
-                token = token_file.read().strip()
-            # Root reads files whatever their mode, so the CLI runs as nobody.
+            # Root reads files whatever their mode, so the CLI runs without
+            # the capabilities that let it.
             prefix = []
             if os.geteuid() == 0:
-                prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": folder,
-                   "TRAINYARD_CONFIG": f"{folder}/config.json", "LANG": "C.UTF-8"}
+                prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
             before = self.snapshot()
             result = subprocess.run(
-                prefix + [BINARY, "ml", "job", "create", "--file", f"{folder}/job.yml",
-                          "--server", self.w.url, "--token", token, "-g", "rg", "-w", "ws"],
-                capture_output=True, text=True, env=env, cwd=folder, timeout=120)
+                prefix + [BINARY, "ml", "job", "create", "--file", f"{folder}/job.yml"],
+                capture_output=True, text=True, env=self.w.environment(), cwd=folder,
+                timeout=120)
             self.assertEqual(result.returncode, 1, result)
             self.assertIn(f"cannot read '{folder}/src/secret.key'", result.stderr)
             self.assertIn("Permission denied", result.stderr)
