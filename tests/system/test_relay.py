@@ -102,6 +102,27 @@ class RelayTest(unittest.TestCase):
         self.assertEqual(texts(cluster.log_lines("steady")),
                          [f"line-{i}" for i in range(1, 31)])
 
+    def test_kill9_during_heavy_output_loses_no_line(self):
+        cluster = self.start()
+        # Ten bursts of 2,000 numbered lines of 997 bytes, so both kills
+        # land while large log messages are in flight.
+        bursts, per_burst = 10, 2000
+        cluster.submit({"name": "heavy",
+                        "command": f"for b in $(seq 0 {bursts - 1}); do "
+                                   f"seq $((b * {per_burst} + 1)) $((b * {per_burst} + {per_burst})) "
+                                   "| awk '{printf \"%06d-%0990d\\n\", $1, 0}'; sleep 0.3; done"})
+        cluster.wait_status("heavy", "Running")
+        time.sleep(1.0)
+        cluster.agent.kill9()
+        cluster.agent.start()
+        time.sleep(1.0)
+        cluster.server.kill9()
+        cluster.server.start()
+        job = cluster.wait_status("heavy", ["Completed", "Failed"], timeout=120)
+        self.assertEqual(job["properties"]["status"], "Completed", job)
+        numbers = [int(text[:6]) for text in texts(cluster.log_lines("heavy"))]
+        self.assertEqual(numbers, list(range(1, bursts * per_burst + 1)))
+
     def test_dropped_connection_loses_no_line(self):
         folder = self.folder.path
         server_port_holder = Server(folder)  # only to pick the server's port
