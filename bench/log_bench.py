@@ -6,11 +6,11 @@ turned into 'x'). The figure is MB of text per second from the submit
 returning to the job being Completed, which the agent reports only after
 its last log chunk, and the number of lines missing or repeated (must be 0).
 
-It also prints the CPU seconds the server and the agent used for the run,
-which depend far less on other load on the machine than the wall-clock
-figure does, and the machine's busy share while it ran. With --profile it
-samples the server and the agent with `perf record` and prints their top
-symbols.
+It also prints the CPU seconds and the peak RSS of the server and the
+agent, and the machine's busy share while it ran. CPU time depends far less
+on other load on the machine than the wall-clock figure does. With
+--profile it samples the server and the agent with `perf record` and
+prints their top symbols.
 
 Usage: bench/log_bench.py [--megabytes 50] [--profile]
 """
@@ -52,7 +52,7 @@ def main():
         profile = (perf_profile.PerfRecord(pids.values(),
                                            os.path.join(folder.path, "perf.data"))
                    if args.profile else contextlib.nullcontext())
-        with profile:
+        with profile, procstat.PeakRss(pids) as peak:
             began = time.monotonic()
             cluster.submit({"name": "flood", "command": command})
             cluster.wait_status("flood", ["Completed", "Failed"], timeout=1800)
@@ -77,6 +77,8 @@ def main():
     print(f"CPU seconds       server {cpu['server']:.2f}, agent {cpu['agent']:.2f}   "
           f"({args.megabytes / max(cpu['server'], cpu['agent'], 1e-9):.0f} MB per CPU second "
           "of the busier one)")
+    print(f"peak RSS          server {peak.peak_kib['server'] / 1024:.1f} MiB, "
+          f"agent {peak.peak_kib['agent'] / 1024:.1f} MiB")
     print(f"machine busy      {busy * 100:.0f}% of {os.cpu_count()} cores, "
           f"load average {procstat.load_average()[0]:.1f}")
     for row in symbols:
