@@ -11,6 +11,8 @@ packages=(
   libspdlog-dev libfmt-dev nlohmann-json3-dev libarchive-dev libssl-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-sklearn python3-torch
+  # Open MPI's mpirun launches distribution type mpi; mpi4py runs its test.
+  openmpi-bin python3-mpi4py
   # The official Kubernetes API models, to check the manifests the agent writes.
   python3-kubernetes
   curl procps iproute2

@@ -56,7 +56,8 @@ struct Distribution {
   // Processes per instance for pytorch and mpi.
   int64_t process_count_per_instance = 1;
   // TensorFlow only: worker and parameter server counts. An unset worker
-  // count means one worker per instance.
+  // count means one worker per instance. LayoutOfJob in
+  // api/distribution_env.h spreads the tasks over the instances.
   std::optional<int64_t> worker_count;
   int64_t parameter_server_count = 0;
 
@@ -123,7 +124,8 @@ struct JobSpec {
 // supported ones listed), a non-positive `limits.timeout`, invalid names
 // (job, compute, instance type, experiment, input and output names,
 // environment variable names) and distribution keys that do not belong to
-// the distribution type.
+// the distribution type, and TensorFlow tasks that do not divide evenly over
+// the instances.
 absl::StatusOr<JobSpec> ParseJobSpec(std::string_view yaml_or_json_text);
 
 // Returns the spec as a JSON object with the YAML field names, which

@@ -100,6 +100,15 @@ TEST(ParseJobSpecErrorsTest, RejectsBadCounts) {
        "distribution.worker_count", ""},
       {"command: x\ndistribution: {type: tensorflow, parameter_server_count: -1}\n",
        "distribution.parameter_server_count", ""},
+      {"command: x\ndistribution: {type: pytorch, process_count_per_instance: -3}\n",
+       "distribution.process_count_per_instance", ""},
+      {"command: x\ndistribution: {type: pytorch, process_count_per_instance: 1.5}\n",
+       "distribution.process_count_per_instance", ""},
+      {"command: x\ndistribution: {type: mpi, process_count_per_instance: ''}\n",
+       "distribution.process_count_per_instance", ""},
+      {"command: x\nresources: {instance_count: 2}\n"
+       "distribution: {type: tensorflow, worker_count: 2, parameter_server_count: 1}\n",
+       "distribution.worker_count", ""},
       {"command: x\nlimits: {timeout: 0}\n", "limits.timeout", ""},
       {"command: x\nlimits: {timeout: 1h}\n", "limits.timeout", ""},
   };

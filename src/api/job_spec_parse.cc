@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "api/command_template.h"
+#include "api/distribution_env.h"
 #include "api/job_spec.h"
 #include "api/names.h"
 #include "api/yaml_fields.h"
@@ -360,6 +361,7 @@ absl::StatusOr<JobSpec> ParseJobSpec(std::string_view yaml_or_json_text) {
   RETURN_IF_ERROR(ReadTopLevel(root, spec));
   RETURN_IF_ERROR(ReadSections(root, spec));
   RETURN_IF_ERROR(CheckCommandReferences(spec));
+  RETURN_IF_ERROR(LayoutOfJob(spec).status());
   return spec;
 }
 

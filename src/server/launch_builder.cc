@@ -1,6 +1,7 @@
 #include "server/launch_builder.h"
 
 #include "absl/strings/str_cat.h"
+#include "api/distribution_env.h"
 #include "api/instance_type.h"
 #include "api/job_spec.h"
 #include "common/status_macros.h"
@@ -63,11 +64,7 @@ absl::StatusOr<LaunchPlan> BuildLaunchPlan(store::Transaction& transaction,
   std::vector<std::string> outputs;
   for (const auto& [name, output] : spec->outputs) outputs.push_back(name);
 
-  int64_t processes = spec->distribution.process_count_per_instance;
-  if (spec->distribution.type == api::DistributionType::kTensorFlow ||
-      spec->distribution.type == api::DistributionType::kNone) {
-    processes = 1;
-  }
+  ASSIGN_OR_RETURN(api::ProcessLayout layout, api::LayoutOfJob(*spec));
   plan.launch = {
       {"jobId", job.id},
       {"command", spec->command},
@@ -77,7 +74,7 @@ absl::StatusOr<LaunchPlan> BuildLaunchPlan(store::Transaction& transaction,
       {"codeSnapshot", job.code_snapshot},
       {"environmentName", spec->environment},
       {"instanceCount", spec->instance_count},
-      {"processesPerInstance", processes},
+      {"processesPerInstance", layout.processes_per_instance},
       {"distribution", std::string(api::DistributionTypeName(spec->distribution.type))},
       {"parameterServerCount", spec->distribution.parameter_server_count},
       {"resources",

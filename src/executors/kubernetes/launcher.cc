@@ -1,13 +1,22 @@
 #include "executors/kubernetes/launcher.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_join.h"
+#include "api/distribution_env.h"
+#include "common/status_macros.h"
 
 namespace ty::executors::kubernetes {
 namespace {
 
-int WorldSize(const agent::LaunchSpec& spec) {
-  return spec.instance_count * spec.processes_per_instance;
+// Returns the spec's layout. The executor builds launchers only for specs
+// that ValidateDistribution accepted, so the one-process fallback is only
+// reached for a spec it would reject.
+api::ProcessLayout Layout(const agent::LaunchSpec& spec) {
+  absl::StatusOr<api::ProcessLayout> layout =
+      api::MakeLayout(spec.distribution, spec.instance_count, spec.processes_per_instance,
+                      spec.parameter_server_count);
+  return layout.value_or(api::ProcessLayout{});
 }
 
 // Sets NODE_RANK and the variables derived from it for the whole pod.
@@ -19,7 +28,7 @@ export NODE_RANK="$node_rank" GROUP_RANK="$node_rank" PET_NODE_RANK="$node_rank"
 // Defines set_tf_config RANK: TF_CONFIG for the task of one process; the
 // last parameter_server_count ranks are "ps" tasks, the others "worker".
 std::string TensorFlowFunction(const agent::LaunchSpec& spec) {
-  int workers = WorldSize(spec) - spec.parameter_server_count;
+  int workers = Layout(spec).WorkerCount();
   return fmt::format(R"(set_tf_config() {{
   if [ "$1" -lt {0} ]; then task_type=worker; task_index="$1"
   else task_type=ps; task_index=$(($1 - {0})); fi
@@ -41,14 +50,17 @@ std::string SingleProcessScript(const agent::LaunchSpec& spec) {
 
 // One instance of an MPI job: mpirun starts and numbers the processes.
 std::string MpiScript(const agent::LaunchSpec& spec) {
-  return fmt::format(R"({0}export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  std::vector<std::string> consent;
+  for (const auto& [name, value] : api::MpiRootVariables()) consent.push_back(name + "=" + value);
+  return fmt::format(R"({0}export {1}
 if ! command -v mpirun >/dev/null 2>&1; then
   echo "trainyard: distribution 'mpi' needs mpirun, which the image does not have; use an image with Open MPI" >&2
   exit 127
 fi
-exec mpirun --oversubscribe -np {1} /bin/sh -c "${2}"
+exec mpirun {2} /bin/sh -c "${3}"
 )",
-                     kPrologue, spec.processes_per_instance, kCommandVariable);
+                     kPrologue, absl::StrJoin(consent, " "),
+                     absl::StrJoin(api::MpirunArguments(Layout(spec), {}), " "), kCommandVariable);
 }
 
 // Several processes per instance. Each writes its exit code to a file,
@@ -111,68 +123,34 @@ std::string Rendezvous::Host(int index) const {
 }
 
 absl::Status ValidateDistribution(const agent::LaunchSpec& spec) {
-  if (spec.instance_count < 1) {
-    return absl::InvalidArgumentError(fmt::format(
-        "resources.instance_count is {}; it must be 1 or more", spec.instance_count));
-  }
-  if (spec.processes_per_instance < 1) {
-    return absl::InvalidArgumentError(
-        fmt::format("distribution.process_count_per_instance is {}; it must be 1 or more",
-                    spec.processes_per_instance));
-  }
-  const std::string& type = spec.distribution;
-  if (type != "" && type != "pytorch" && type != "mpi" && type != "tensorflow") {
-    return absl::InvalidArgumentError(fmt::format(
-        "distribution type '{}' is not supported; use pytorch, mpi or tensorflow", type));
-  }
-  if (spec.parameter_server_count < 0 ||
-      (type != "tensorflow" && spec.parameter_server_count != 0) ||
-      spec.parameter_server_count >= WorldSize(spec)) {
-    return absl::InvalidArgumentError(fmt::format(
-        "distribution.parameter_server_count is {}; it must be 0, or for tensorflow less than "
-        "the {} processes of the job",
-        spec.parameter_server_count, WorldSize(spec)));
-  }
-  if (type == "mpi" && spec.instance_count > 1) {
+  RETURN_IF_ERROR(api::MakeLayout(spec.distribution, spec.instance_count,
+                                  spec.processes_per_instance, spec.parameter_server_count)
+                      .status());
+  if (spec.distribution == "mpi" && spec.instance_count > 1) {
     // TODO: multi-node MPI needs a launcher that reaches the other pods
     // (ssh or an MPI operator); only one instance is supported now.
     return absl::UnimplementedError(fmt::format(
         "distribution 'mpi' with instance_count {} is not supported on Kubernetes yet; run it "
         "with instance_count 1 and process_count_per_instance {}, or use pytorch",
-        spec.instance_count, WorldSize(spec)));
+        spec.instance_count, spec.instance_count * spec.processes_per_instance));
   }
   return absl::OkStatus();
 }
 
 std::vector<std::pair<std::string, std::string>> DistributionEnvironment(
     const agent::LaunchSpec& spec, const Rendezvous& rendezvous) {
+  api::ProcessLayout layout = Layout(spec);
   std::vector<std::pair<std::string, std::string>> env;
-  int world = WorldSize(spec);
-  int per_node = spec.processes_per_instance;
-  env.emplace_back("WORLD_SIZE", std::to_string(world));
-  env.emplace_back("LOCAL_WORLD_SIZE", std::to_string(per_node));
-  if (spec.distribution == "pytorch") {
-    std::string master = rendezvous.Host(0);
-    std::string port = std::to_string(rendezvous.master_port);
-    env.emplace_back("MASTER_ADDR", master);
-    env.emplace_back("MASTER_PORT", port);
-    env.emplace_back("PET_NNODES", std::to_string(spec.instance_count));
-    env.emplace_back("PET_NPROC_PER_NODE", std::to_string(per_node));
-    env.emplace_back("PET_MASTER_ADDR", master);
-    env.emplace_back("PET_MASTER_PORT", port);
+  for (auto& variable : api::JobWideVariables(layout, rendezvous.Host(0), rendezvous.master_port)) {
+    env.emplace_back(variable);
   }
-  if (spec.distribution == "tensorflow") {
-    int workers = world - spec.parameter_server_count;
-    nlohmann::json worker_hosts = nlohmann::json::array();
-    nlohmann::json ps_hosts = nlohmann::json::array();
-    for (int rank = 0; rank < world; ++rank) {
-      std::string address = fmt::format("{}:{}", rendezvous.Host(rank / per_node),
-                                        rendezvous.tensorflow_port + rank % per_node);
-      (rank < workers ? worker_hosts : ps_hosts).push_back(address);
-    }
-    nlohmann::json cluster = {{"worker", worker_hosts}};
-    if (!ps_hosts.empty()) cluster["ps"] = ps_hosts;
-    env.emplace_back("TRAINYARD_TF_CLUSTER", cluster.dump());
+  if (layout.type == api::DistributionType::kTensorFlow) {
+    std::string cluster = api::TensorFlowClusterJson(layout, [&](int rank) {
+      api::RankPosition position = api::PositionOfRank(layout, rank);
+      return fmt::format("{}:{}", rendezvous.Host(position.node_rank),
+                         rendezvous.tensorflow_port + position.local_rank);
+    });
+    env.emplace_back("TRAINYARD_TF_CLUSTER", cluster);
   }
   return env;
 }

@@ -9,9 +9,9 @@
 #include <cerrno>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/str_join.h"
+#include "api/distribution_env.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
 #include "executors/local/file_util.h"
@@ -21,25 +21,6 @@ namespace ty::executors::local {
 namespace {
 
 constexpr char kLoopback[] = "127.0.0.1";
-
-std::string TfConfig(const std::vector<int>& ports, int worker_count, int rank) {
-  nlohmann::json workers = nlohmann::json::array();
-  nlohmann::json parameter_servers = nlohmann::json::array();
-  for (size_t i = 0; i < ports.size(); ++i) {
-    std::string address = fmt::format("{}:{}", kLoopback, ports[i]);
-    if (static_cast<int>(i) < worker_count) {
-      workers.push_back(address);
-    } else {
-      parameter_servers.push_back(address);
-    }
-  }
-  nlohmann::json cluster = {{"worker", workers}};
-  if (!parameter_servers.empty()) cluster["ps"] = parameter_servers;
-  bool is_worker = rank < worker_count;
-  nlohmann::json task = {{"type", is_worker ? "worker" : "ps"},
-                         {"index", is_worker ? rank : rank - worker_count}};
-  return nlohmann::json({{"cluster", cluster}, {"task", task}}).dump();
-}
 
 bool IsInherited(const std::string& name) {
   static const char* const kNames[] = {"PATH",    "HOME",        "LANG",        "LANGUAGE",
@@ -97,34 +78,13 @@ int WorldSize(const agent::LaunchSpec& spec) {
   return spec.instance_count * spec.processes_per_instance;
 }
 
+absl::StatusOr<api::ProcessLayout> LayoutOf(const agent::LaunchSpec& spec) {
+  return api::MakeLayout(spec.distribution, spec.instance_count, spec.processes_per_instance,
+                         spec.parameter_server_count);
+}
+
 absl::Status ValidateDistribution(const agent::LaunchSpec& spec) {
-  if (spec.instance_count < 1) {
-    return absl::InvalidArgumentError(fmt::format(
-        "resources.instance_count is {}; it must be 1 or more", spec.instance_count));
-  }
-  if (spec.processes_per_instance < 1) {
-    return absl::InvalidArgumentError(
-        fmt::format("distribution.process_count_per_instance is {}; it must be 1 or more",
-                    spec.processes_per_instance));
-  }
-  const std::string& type = spec.distribution;
-  if (type != "" && type != "pytorch" && type != "mpi" && type != "tensorflow") {
-    return absl::InvalidArgumentError(fmt::format(
-        "distribution type '{}' is not supported; use pytorch, mpi or tensorflow", type));
-  }
-  if (spec.parameter_server_count < 0 ||
-      (type != "tensorflow" && spec.parameter_server_count != 0)) {
-    return absl::InvalidArgumentError(fmt::format(
-        "distribution.parameter_server_count is {}; it must be 0, or more for tensorflow only",
-        spec.parameter_server_count));
-  }
-  if (spec.parameter_server_count >= WorldSize(spec)) {
-    return absl::InvalidArgumentError(fmt::format(
-        "distribution.parameter_server_count is {} but the job runs {} processes in all; "
-        "leave at least one process as a worker",
-        spec.parameter_server_count, WorldSize(spec)));
-  }
-  return absl::OkStatus();
+  return LayoutOf(spec).status();
 }
 
 absl::StatusOr<std::vector<int>> PickFreePorts(int count) {
@@ -159,78 +119,78 @@ absl::StatusOr<std::vector<int>> PickFreePorts(int count) {
 absl::StatusOr<std::vector<RankPlan>> PlanRanks(const agent::LaunchSpec& spec,
                                                 const std::vector<std::vector<int>>& gpus_per_node,
                                                 bool host_has_gpus, const PortPicker& pick_ports) {
-  const std::string& type = spec.distribution;
-  int world = WorldSize(spec);
-  int per_node = spec.processes_per_instance;
+  ASSIGN_OR_RETURN(api::ProcessLayout layout, LayoutOf(spec));
+  int world = layout.WorldSize();
 
   std::vector<int> ports;
-  if (type == "pytorch") {
+  if (layout.type == api::DistributionType::kPyTorch) {
     ASSIGN_OR_RETURN(ports, pick_ports(1));
-  } else if (type == "tensorflow") {
+  } else if (layout.type == api::DistributionType::kTensorFlow) {
     ASSIGN_OR_RETURN(ports, pick_ports(world));
   }
-
-  auto gpu_list = [&](int node) {
-    if (node >= static_cast<int>(gpus_per_node.size())) return std::string();
-    return absl::StrJoin(gpus_per_node[node], ",");
-  };
+  std::map<std::string, std::string> job_wide =
+      JobWideVariables(layout, kLoopback, ports.empty() ? 0 : ports[0]);
 
   // An MPI job is one launcher; mpirun starts and numbers the processes.
-  if (type == "mpi") {
+  if (layout.type == api::DistributionType::kMpi) {
     RankPlan launcher;
+    launcher.environment = job_wide;
     if (host_has_gpus) {
       std::vector<int> all;
       for (const std::vector<int>& node : gpus_per_node) all.insert(all.end(), node.begin(), node.end());
       launcher.environment["CUDA_VISIBLE_DEVICES"] = absl::StrJoin(all, ",");
     }
-    if (geteuid() == 0) {
-      launcher.environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
-      launcher.environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
-    }
+    if (geteuid() == 0) launcher.environment.merge(api::MpiRootVariables());
     return std::vector<RankPlan>{launcher};
   }
 
+  std::string tensorflow_cluster;
+  if (layout.type == api::DistributionType::kTensorFlow) {
+    tensorflow_cluster = api::TensorFlowClusterJson(
+        layout, [&](int rank) { return fmt::format("{}:{}", kLoopback, ports[rank]); });
+  }
+  auto gpu_list = [&](int node) {
+    if (node >= static_cast<int>(gpus_per_node.size())) return std::string();
+    return absl::StrJoin(gpus_per_node[node], ",");
+  };
+
   std::vector<RankPlan> ranks;
   for (int rank = 0; rank < world; ++rank) {
-    RankPlan plan;
-    plan.rank = rank;
-    plan.node_rank = rank / per_node;
-    plan.local_rank = rank % per_node;
-    auto& env = plan.environment;
-    if (world > 1 || !type.empty()) {
-      env["RANK"] = std::to_string(rank);
-      env["LOCAL_RANK"] = std::to_string(plan.local_rank);
-      env["NODE_RANK"] = std::to_string(plan.node_rank);
-      env["WORLD_SIZE"] = std::to_string(world);
-      env["LOCAL_WORLD_SIZE"] = std::to_string(per_node);
+    api::RankPosition position = api::PositionOfRank(layout, rank);
+    RankPlan plan{.rank = rank, .node_rank = position.node_rank, .local_rank = position.local_rank};
+    // A plain single-process job gets no rank variables, as on a laptop.
+    if (world > 1 || layout.type != api::DistributionType::kNone) {
+      plan.environment = job_wide;
+      plan.environment.merge(api::PerRankVariables(layout, rank));
     }
-    if (type == "pytorch") {
-      env["MASTER_ADDR"] = kLoopback;
-      env["MASTER_PORT"] = std::to_string(ports[0]);
-      env["GROUP_RANK"] = std::to_string(plan.node_rank);
-      env["PET_NPROC_PER_NODE"] = std::to_string(per_node);
-      env["PET_NNODES"] = std::to_string(spec.instance_count);
-      env["PET_NODE_RANK"] = std::to_string(plan.node_rank);
-      env["PET_MASTER_ADDR"] = kLoopback;
-      env["PET_MASTER_PORT"] = std::to_string(ports[0]);
+    if (layout.type == api::DistributionType::kTensorFlow) {
+      plan.environment["TF_CONFIG"] = api::TensorFlowConfig(layout, tensorflow_cluster, rank);
     }
-    if (type == "tensorflow") {
-      env["TF_CONFIG"] = TfConfig(ports, world - spec.parameter_server_count, rank);
-    }
-    if (host_has_gpus) env["CUDA_VISIBLE_DEVICES"] = gpu_list(plan.node_rank);
+    if (host_has_gpus) plan.environment["CUDA_VISIBLE_DEVICES"] = gpu_list(plan.node_rank);
     ranks.push_back(std::move(plan));
   }
   return ranks;
 }
 
 std::string MpiHostfile(const agent::LaunchSpec& spec) {
-  return fmt::format("localhost slots={}\n", WorldSize(spec));
+  // Every instance runs on this host.
+  api::ProcessLayout layout{.instance_count = spec.instance_count,
+                            .processes_per_instance = spec.processes_per_instance};
+  return api::MpiHostfile(layout, std::vector<std::string>(spec.instance_count, "localhost"));
 }
 
 std::string MpiLauncherCommand(const agent::LaunchSpec& spec, const std::string& mpirun_path,
                                const std::string& hostfile, const std::string& command) {
-  return fmt::format("exec {} --hostfile {} -np {} /bin/sh -c {}", ShellQuote(mpirun_path),
-                     ShellQuote(hostfile), WorldSize(spec), ShellQuote(command));
+  api::ProcessLayout layout{.type = api::DistributionType::kMpi,
+                            .instance_count = spec.instance_count,
+                            .processes_per_instance = spec.processes_per_instance};
+  std::vector<std::string> words = {"exec", ShellQuote(mpirun_path)};
+  for (const std::string& argument : api::MpirunArguments(
+           layout, {.hostfile = hostfile, .as_root = geteuid() == 0, .loopback_only = true})) {
+    words.push_back(ShellQuote(argument));
+  }
+  words.insert(words.end(), {"/bin/sh", "-c", ShellQuote(command)});
+  return absl::StrJoin(words, " ");
 }
 
 }  // namespace ty::executors::local

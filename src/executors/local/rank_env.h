@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "agent/executor.h"
+#include "api/distribution_env.h"
 
 namespace ty::executors::local {
 
@@ -38,8 +39,11 @@ std::map<std::string, std::string> BuildJobEnvironment(const agent::LaunchSpec& 
 // Returns instance_count x processes_per_instance.
 int WorldSize(const agent::LaunchSpec& spec);
 
-// Checks the counts and the distribution. Errors: kInvalidArgument naming
-// the field, the value and what is accepted.
+// Returns the spec's process layout. Errors: kInvalidArgument naming the
+// field, the value and what is accepted.
+absl::StatusOr<api::ProcessLayout> LayoutOf(const agent::LaunchSpec& spec);
+
+// Checks the counts and the distribution, as LayoutOf does.
 absl::Status ValidateDistribution(const agent::LaunchSpec& spec);
 
 // Returns `count` distinct free TCP ports on 127.0.0.1, found by binding
@@ -48,15 +52,15 @@ absl::StatusOr<std::vector<int>> PickFreePorts(int count);
 
 using PortPicker = std::function<absl::StatusOr<std::vector<int>>(int count)>;
 
-// Plans the shims of a job:
-// - pytorch: one rank per process with RANK, LOCAL_RANK, NODE_RANK,
-//   WORLD_SIZE, LOCAL_WORLD_SIZE, MASTER_ADDR=127.0.0.1, MASTER_PORT and
-//   torchrun's PET_NPROC_PER_NODE, PET_NNODES, PET_NODE_RANK,
-//   PET_MASTER_ADDR, PET_MASTER_PORT;
-// - tensorflow: one rank per process with TF_CONFIG; the last
-//   parameter_server_count ranks are "ps" tasks, the others "worker" tasks;
-// - mpi: a single launcher rank that runs mpirun for every process;
-// - none: one rank per process with the rank variables only.
+// Plans the shims of a job, with the variables of api/distribution_env.h:
+// - pytorch: one rank per process with the rank variables and
+//   MASTER_ADDR=127.0.0.1, a free MASTER_PORT and torchrun's PET_*;
+// - tensorflow: one rank per process with TF_CONFIG, each task listening on
+//   its own free port of 127.0.0.1;
+// - mpi: a single launcher rank that runs mpirun for every process, with
+//   WORLD_SIZE, LOCAL_WORLD_SIZE and, as root, Open MPI's root consent;
+// - none: one rank per process with the rank variables only, and none at
+//   all for a single process.
 // `gpus_per_node[n]` lists the GPU indices of instance n; when
 // `host_has_gpus`, every rank gets CUDA_VISIBLE_DEVICES, empty for a job
 // without GPUs.
@@ -69,11 +73,10 @@ absl::StatusOr<std::vector<RankPlan>> PlanRanks(const agent::LaunchSpec& spec,
 std::string MpiHostfile(const agent::LaunchSpec& spec);
 
 // Returns the launcher command of an MPI job: `mpirun_path` with
-// `hostfile`, one process per rank, each running `command` with /bin/sh.
-// The launcher is the job's only shim, so every process's output arrives as
-// rank 0's.
-// TODO: run an Open MPI allreduce through this path; the development
-// machine has no mpirun, so only the missing-mpirun failure is tested.
+// `hostfile`, one process per rank, each running `command` with /bin/sh,
+// talking TCP over loopback. mpirun stops every process when one fails.
+// TODO: the launcher is the job's only shim, so every process's output
+// arrives as rank 0's and `job show` lists one rank for the whole job.
 std::string MpiLauncherCommand(const agent::LaunchSpec& spec, const std::string& mpirun_path,
                                const std::string& hostfile, const std::string& command);
 

@@ -1,5 +1,7 @@
 #include "executors/local/rank_env.h"
 
+#include <unistd.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -7,8 +9,10 @@
 namespace ty::executors::local {
 namespace {
 
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::StartsWith;
 
 // Hands out ports 5000, 5001, ... so plans are deterministic.
 PortPicker CountingPorts() {
@@ -113,8 +117,14 @@ TEST(PlanRanks, MpiIsOneLauncher) {
   ASSERT_TRUE(plans.ok());
   EXPECT_EQ(plans->size(), 1u);
   EXPECT_EQ(MpiHostfile(spec), "localhost slots=6\n");
-  EXPECT_EQ(MpiLauncherCommand(spec, "/usr/bin/mpirun", "/jobs/a b/hostfile", "python t.py"),
-            "exec /usr/bin/mpirun --hostfile '/jobs/a b/hostfile' -np 6 /bin/sh -c 'python t.py'");
+  std::string command =
+      MpiLauncherCommand(spec, "/usr/bin/mpirun", "/jobs/a b/hostfile", "python t.py");
+  EXPECT_THAT(command, StartsWith("exec /usr/bin/mpirun -np 6 --oversubscribe "));
+  EXPECT_THAT(command, HasSubstr(" --hostfile '/jobs/a b/hostfile' "));
+  EXPECT_THAT(command, HasSubstr(" --mca btl_tcp_if_include lo "));
+  EXPECT_THAT(command, EndsWith(" /bin/sh -c 'python t.py'"));
+  // Open MPI refuses uid 0 unless told, so the launcher says so for root.
+  EXPECT_EQ(command.find("--allow-run-as-root") != std::string::npos, geteuid() == 0);
 }
 
 TEST(ValidateDistribution, RejectsBadCounts) {
@@ -141,7 +151,7 @@ TEST(ValidateDistribution, NeedsAWorker) {
   absl::Status status = ValidateDistribution(spec);
 
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(status.message(), HasSubstr("at least one process as a worker"));
+  EXPECT_THAT(status.message(), HasSubstr("at least one task as a worker"));
 }
 
 TEST(PickFreePorts, ReturnsDistinctPorts) {
