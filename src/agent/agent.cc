@@ -301,6 +301,7 @@ void Agent::OnStatus(const StatusEvent& event) {
                   {"message", event.message},
                   {"time", event.time_ms ? event.time_ms : NowMillis()}};
   if (event.rank) message["rank"] = *event.rank;
+  if (!event.node.empty()) message["node"] = event.node;
   if (event.exit_code) message["exitCode"] = *event.exit_code;
   if (event.signal) message["signal"] = *event.signal;
   Enqueue("jobStatus", message);

@@ -58,6 +58,9 @@ struct StatusEvent {
   std::string job_id;
   std::string status;
   std::optional<int> rank;
+  // With `rank`: where the rank runs, such as "host/1" (host and instance
+  // index) on the local executor or the pod's name on Kubernetes.
+  std::string node;
   std::optional<int> exit_code;
   std::optional<int> signal;  // set when a signal ended the process
   std::string message;        // the reason for failures and cancels

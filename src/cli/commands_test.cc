@@ -349,6 +349,55 @@ TEST_F(CommandsTest, JobShowTableIncludesHistoryNodesMetrics) {
   EXPECT_THAT(result.out, HasSubstr("loss    0.12    19    0.12  2.3  20"));
 }
 
+TEST_F(CommandsTest, JobShowHistoryNamesRanks) {
+  std::string job = "/api/v1/resourceGroups/rg/workspaces/ws/jobs/j1";
+  server_.On("GET", job, 200, R"({"name": "j1", "properties": {"status": "Running",
+      "history": [{"status": "Starting", "time": "t1", "message": ""},
+                  {"status": "Running", "time": "t2", "message": "", "rank": 1}],
+      "nodes": [{"node": "host/0", "rank": 1, "status": "Running"}]}})");
+  server_.On("GET", job + "/metrics?pageSize=1000", 200, R"({"items": []})");
+
+  auto result = RunCliForTest({"ml", "job", "show", "-n", "j1", "-g", "rg", "-w", "ws"}, server_,
+                              kEnv);
+
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("Status    Rank  Time"));
+  EXPECT_THAT(result.out, HasSubstr("Starting        t1"));
+  EXPECT_THAT(result.out, HasSubstr("Running   1     t2"));
+  EXPECT_THAT(result.out, HasSubstr("host/0  1     Running"));
+}
+
+TEST_F(CommandsTest, JobLogsRankFiltersAndChecksRange) {
+  std::string job = "/api/v1/resourceGroups/rg/workspaces/ws/jobs/j1";
+  server_.On("GET", job, 200, R"({"name": "j1", "properties": {"status": "Completed",
+      "spec": {"command": "x", "resources": {"instance_count": 2},
+               "distribution": {"type": "pytorch", "process_count_per_instance": 2}}}})");
+  server_.On("GET", job + "/logs?after=0&wait=0&rank=3", 200,
+             R"({"lines": [{"seq": 4, "node": "n1", "rank": 3, "text": "from-three"}],
+                 "nextSeq": 4, "complete": true})");
+  server_.On("GET", job + "/logs?after=4&wait=0&rank=3", 200,
+             R"({"lines": [], "nextSeq": 4, "complete": true})");
+
+  auto result = RunCliForTest({"ml", "job", "logs", "-n", "j1", "-g", "rg", "-w", "ws", "--rank",
+                               "3"},
+                              server_, kEnv);
+
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "from-three\n");
+
+  const std::vector<std::pair<std::string, std::string>> kBadRanks = {
+      {"4", "--rank 4 is out of range: the job runs 4 processes, ranks 0 to 3"},
+      {"two", "invalid --rank 'two': use a whole number from 0 to 3"},
+  };
+  for (const auto& [rank, message] : kBadRanks) {
+    auto rejected = RunCliForTest({"ml", "job", "logs", "-n", "j1", "-g", "rg", "-w", "ws",
+                                   "--rank", rank},
+                                  server_, kEnv);
+    EXPECT_NE(rejected.exit_code, 0) << rank;
+    EXPECT_THAT(rejected.err, HasSubstr(message)) << rank;
+  }
+}
+
 TEST_F(CommandsTest, LoginVerifiesTokenAndSavesConfig) {
   server_.On("GET", "/api/v1/locations", 200, R"({"items": ["eastus"]})");
   std::filesystem::path token = folder_ / "admin-token";

@@ -1,5 +1,6 @@
 #include "cli/job_logs.h"
 
+#include <charconv>
 #include <chrono>
 #include <thread>
 
@@ -7,7 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/distribution_env.h"
+#include "api/job_spec.h"
 #include "cli/api_client.h"
+#include "common/errors.h"
 #include "common/http/message.h"
 #include "common/status_macros.h"
 
@@ -33,21 +37,33 @@ int64_t IntegerAt(const nlohmann::json& value, const char* key, int64_t fallback
   return value[key].get<int64_t>();
 }
 
-// Whether the job runs more than one process, so that log lines need the
-// node and rank to distinguish them.
-bool HasSeveralProcesses(const nlohmann::json& job) {
-  if (!job.contains("properties") || !job["properties"].is_object()) return false;
+// Returns how many processes the job runs, from its stored spec; 1 when the
+// spec is missing or no longer parses.
+int64_t ProcessCount(const nlohmann::json& job) {
+  if (!job.contains("properties") || !job["properties"].is_object()) return 1;
   const nlohmann::json& properties = job["properties"];
-  if (properties.contains("nodes") && properties["nodes"].is_array() &&
-      properties["nodes"].size() > 1) {
-    return true;
+  if (!properties.contains("spec") || !properties["spec"].is_object()) return 1;
+  absl::StatusOr<api::JobSpec> spec = api::ParseJobSpec(properties["spec"].dump());
+  if (!spec.ok()) return 1;
+  absl::StatusOr<api::ProcessLayout> layout = api::LayoutOfJob(*spec);
+  return layout.ok() ? layout->WorldSize() : 1;
+}
+
+// Checks --rank against the job's ranks, so that a typo is an error rather
+// than an empty log.
+absl::Status CheckRank(const std::string& rank, int64_t process_count) {
+  int64_t value = -1;
+  auto [end, error] = std::from_chars(rank.data(), rank.data() + rank.size(), value);
+  if (error != std::errc() || end != rank.data() + rank.size() || value < 0) {
+    return InvalidField("rank", fmt::format("invalid --rank '{}': use a whole number from 0 to {}",
+                                            rank, process_count - 1));
   }
-  if (!properties.contains("spec") || !properties["spec"].is_object()) return false;
-  const nlohmann::json& spec = properties["spec"];
-  int64_t instances = spec.contains("resources") ? IntegerAt(spec["resources"], "instance_count", 1) : 1;
-  int64_t processes =
-      spec.contains("distribution") ? IntegerAt(spec["distribution"], "process_count_per_instance", 1) : 1;
-  return instances * processes > 1;
+  if (value >= process_count) {
+    return InvalidField("rank", fmt::format("--rank {} is out of range: the job runs {} "
+                                            "processes, ranks 0 to {}",
+                                            value, process_count, process_count - 1));
+  }
+  return absl::OkStatus();
 }
 
 void PrintLine(CommandContext& context, const nlohmann::json& line, bool prefix) {
@@ -73,7 +89,9 @@ std::string JobPath(std::string_view group, std::string_view workspace, std::str
 absl::Status PrintLogs(CommandContext& context, ApiClient& api, const std::string& job_path,
                        const LogOptions& options) {
   ASSIGN_OR_RETURN(nlohmann::json job, api.Get(job_path));
-  bool prefix = !options.rank && HasSeveralProcesses(job);
+  int64_t process_count = ProcessCount(job);
+  if (options.rank) RETURN_IF_ERROR(CheckRank(*options.rank, process_count));
+  bool prefix = !options.rank && process_count > 1;
 
   int64_t after = 0;
   int failures = 0;

@@ -40,9 +40,21 @@ std::string ErrorText(const nlohmann::json& error) {
 
 std::string RenderHistory(const nlohmann::json& history) {
   if (!history.is_array() || history.empty()) return "";
-  Table table({"Status", "Time", "Message"});
+  // The ranks of a distributed job report their own transitions; a Rank
+  // column separates them from the job's.
+  bool has_ranks = false;
+  for (const nlohmann::json& entry : history) has_ranks |= entry.contains("rank");
+  if (!has_ranks) {
+    Table table({"Status", "Time", "Message"});
+    for (const nlohmann::json& entry : history) {
+      table.AddRow({FieldText(entry, "status"), FieldText(entry, "time"), FieldText(entry, "message")});
+    }
+    return "\nhistory:\n" + table.Render();
+  }
+  Table table({"Status", "Rank", "Time", "Message"});
   for (const nlohmann::json& entry : history) {
-    table.AddRow({FieldText(entry, "status"), FieldText(entry, "time"), FieldText(entry, "message")});
+    table.AddRow({FieldText(entry, "status"), FieldText(entry, "rank"), FieldText(entry, "time"),
+                  FieldText(entry, "message")});
   }
   return "\nhistory:\n" + table.Render();
 }

@@ -38,6 +38,18 @@ absl::StatusOr<std::optional<int64_t>> OptionalInt(const json& frame, const char
   return std::optional<int64_t>(it->get<int64_t>());
 }
 
+// Reads the optional "node" of a rank's status: where the rank runs.
+absl::StatusOr<std::string> OptionalNodeName(const json& frame) {
+  constexpr size_t kMaxNodeName = 253;  // a DNS name's maximum length
+  auto it = frame.find("node");
+  if (it == frame.end() || it->is_null()) return std::string();
+  if (!it->is_string() || it->get_ref<const std::string&>().size() > kMaxNodeName) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("field 'node' must be a string of at most ", kMaxNodeName, " characters"));
+  }
+  return it->get<std::string>();
+}
+
 }  // namespace
 
 void RelayHub::HandleHello(Session& session, const json& frame) {
@@ -150,6 +162,7 @@ absl::Status RelayHub::ApplyJobStatus(Session& session, const json& frame) {
   ASSIGN_OR_RETURN(update.exit_code, OptionalInt(frame, "exitCode"));
   ASSIGN_OR_RETURN(update.signal, OptionalInt(frame, "signal"));
   ASSIGN_OR_RETURN(update.rank, OptionalInt(frame, "rank"));
+  ASSIGN_OR_RETURN(update.node, OptionalNodeName(frame));
   ASSIGN_OR_RETURN(std::optional<int64_t> time, OptionalInt(frame, "time"));
   update.time_millis = time.value_or(NowMillis());
 

@@ -91,6 +91,7 @@ void KubernetesExecutor::ReportInstance(TrackedJob& job, const InstanceView& ins
     listener_->OnStatus({.job_id = job.spec.job_id,
                          .status = instance.status,
                          .rank = instance.index * per_node + local,
+                         .node = instance.pod,
                          .exit_code = instance.exit_code,
                          .signal = instance.signal,
                          .message = instance.message,

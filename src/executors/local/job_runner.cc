@@ -113,6 +113,7 @@ void JobRunner::ReportRank(size_t index, const RankOutcome& outcome) {
   listener_.OnStatus({.job_id = job_id_,
                       .status = outcome.status,
                       .rank = rank.plan.rank,
+                      .node = fmt::format("{}/{}", options_.host_name, rank.plan.node_rank),
                       .exit_code = outcome.exit_code,
                       .signal = outcome.signal,
                       .message = outcome.message,

@@ -28,6 +28,8 @@ namespace ty::executors::local {
 
 struct JobRunnerOptions {
   std::string shim_path;
+  // This host's name; a rank's node is reported as "<host_name>/<instance>".
+  std::string host_name;
   std::chrono::milliseconds grace_period{10000};
   std::chrono::milliseconds poll_interval{200};
   bool host_has_gpus = false;

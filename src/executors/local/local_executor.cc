@@ -122,6 +122,7 @@ std::string LocalExecutor::ScheduleLocked() {
 void LocalExecutor::StartRunnerLocked(JobRecord record) {
   std::string job_id = record.spec.job_id;
   JobRunnerOptions options{.shim_path = options_.shim_path,
+                           .host_name = capacity_.name,
                            .grace_period = options_.grace_period,
                            .poll_interval = options_.poll_interval,
                            .host_has_gpus = ledger_.HasGpus()};

@@ -75,6 +75,14 @@ TEST_F(LocalExecutorDistributedTest, PytorchRanksGetTheirVariables) {
     ports.insert(variables["MASTER_PORT"]);
   }
   EXPECT_EQ(ports.size(), 1u);
+
+  // Every rank's status names the host and the instance it runs on.
+  std::map<int, std::string> nodes;
+  for (const agent::StatusEvent& event : listener.Events("ddp")) {
+    if (event.rank) nodes[*event.rank] = event.node;
+  }
+  EXPECT_EQ(nodes, (std::map<int, std::string>{
+                       {0, "test-host/0"}, {1, "test-host/0"}, {2, "test-host/1"}, {3, "test-host/1"}}));
 }
 
 // Verifies that ranks can rendezvous on MASTER_ADDR:MASTER_PORT: rank 0
