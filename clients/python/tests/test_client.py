@@ -209,6 +209,19 @@ class ClientSetupTest(unittest.TestCase):
         self.assertEqual(client.tracking_uri, "http://127.0.0.1:10")
         self.assertEqual(client.run_id, "a" * 32)
 
+    def test_only_rank_zero_tracks_by_default(self):
+        settings = {"TRAINYARD_TRACKING_URI": "http://127.0.0.1:9", "TRAINYARD_RUN_ID": RUN_ID}
+        cases = [({}, True), ({"RANK": "0"}, True), ({"RANK": "1"}, False),
+                 ({"OMPI_COMM_WORLD_RANK": "2"}, False),
+                 ({"RANK": "1", "TRAINYARD_TRACKING_RANKS": "all"}, True),
+                 ({"RANK": "2", "TRAINYARD_TRACKING_RANKS": "0, 2"}, True),
+                 ({"RANK": "3", "TRAINYARD_TRACKING_RANKS": "0,2"}, False)]
+        for extra, enabled in cases:
+            with self.subTest(extra=extra):
+                client = Client(environ={**settings, **extra}, retry_initial_delay=0.01)
+                self.addCleanup(client.close, 0)
+                self.assertEqual(client.enabled, enabled)
+
     def test_without_settings_client_is_off(self):
         with self.assertLogs("trainyard_client", "WARNING") as logs:
             client = Client(environ={})

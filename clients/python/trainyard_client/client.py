@@ -19,7 +19,7 @@ from trainyard_client.buffer import (
     text_value,
     validate_name,
 )
-from trainyard_client.config import settings_from_env
+from trainyard_client.config import settings_from_env, tracks_this_rank
 from trainyard_client.transport import Transport, TransportError
 
 logger = logging.getLogger("trainyard_client")
@@ -42,7 +42,9 @@ class Client:
     too, sends what is left for up to `close_timeout` seconds.
 
     Without a tracking URI and a run id the client stores nothing and warns
-    once, so scripts also run outside Trainyard. Thread-safe.
+    once, so scripts also run outside Trainyard. In a distributed job it
+    stores nothing on ranks other than 0 unless TRAINYARD_TRACKING_RANKS
+    names them (see config.tracks_this_rank). Thread-safe.
     """
 
     def __init__(
@@ -82,6 +84,12 @@ class Client:
         self._thread: Optional[threading.Thread] = None
 
         self.enabled = bool(self.tracking_uri and self.run_id)
+        if self.enabled and not tracks_this_rank(environ):
+            self.enabled = False
+            logger.info("trainyard tracking is off on this rank: only rank 0 sends metrics, "
+                        "params and tags unless TRAINYARD_TRACKING_RANKS lists this rank or "
+                        "is 'all'")
+            return
         if not self.enabled:
             logger.warning(
                 "trainyard tracking is off because TRAINYARD_TRACKING_URI or "

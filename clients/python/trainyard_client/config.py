@@ -50,3 +50,22 @@ def settings_from_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
         run_id=_first_set(environ, "TRAINYARD_RUN_ID", "MLFLOW_RUN_ID"),
         token=_first_set(environ, "TRAINYARD_TOKEN", "MLFLOW_TRACKING_TOKEN"),
     )
+
+
+def tracks_this_rank(environ: Optional[Mapping[str, str]] = None) -> bool:
+    """Whether this process of a distributed job sends tracking data.
+
+    Only rank 0 does, unless TRAINYARD_TRACKING_RANKS lists other ranks
+    ("0,2") or is "all". The rank is RANK, which Trainyard sets for
+    PyTorch and TensorFlow jobs, or OMPI_COMM_WORLD_RANK under Open MPI. A
+    process without either is not part of a distributed job and tracks.
+    """
+    if environ is None:
+        environ = os.environ
+    rank = _first_set(environ, "RANK", "OMPI_COMM_WORLD_RANK")
+    if rank is None:
+        return True
+    chosen = _first_set(environ, "TRAINYARD_TRACKING_RANKS") or "0"
+    if chosen == "all":
+        return True
+    return rank in {part.strip() for part in chosen.split(",")}
