@@ -43,15 +43,17 @@ json CapacityToJson(const std::vector<NodeCapacity>& nodes) {
 
 }  // namespace
 
-Agent::Agent(AgentOptions options, std::unique_ptr<Outbox> outbox, Executor& executor)
+Agent::Agent(AgentOptions options, std::unique_ptr<Outbox> outbox, Executor& executor,
+             ClusterInstaller& installer)
     : options_(std::move(options)),
       outbox_(std::move(outbox)),
       executor_(executor),
-      reconciler_(options_.state_dir, executor) {}
+      installer_(installer) {}
 
 Agent::~Agent() { Stop(); }
 
-absl::StatusOr<std::unique_ptr<Agent>> Agent::Create(AgentOptions options, Executor& executor) {
+absl::StatusOr<std::unique_ptr<Agent>> Agent::Create(AgentOptions options, Executor& executor,
+                                                     ClusterInstaller& installer) {
   std::error_code error;
   fs::create_directories(fs::path(options.state_dir) / "blobs", error);
   if (error) {
@@ -61,7 +63,7 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Create(AgentOptions options, Execu
   absl::StatusOr<std::unique_ptr<Outbox>> outbox =
       Outbox::Open((fs::path(options.state_dir) / "outbox.db").string());
   if (!outbox.ok()) return outbox.status();
-  return std::make_unique<Agent>(std::move(options), std::move(*outbox), executor);
+  return std::make_unique<Agent>(std::move(options), std::move(*outbox), executor, installer);
 }
 
 absl::Status Agent::Start() {
@@ -70,6 +72,7 @@ absl::Status Agent::Start() {
     log::Error("agent: recovering jobs of the previous run failed because {}", recovered.message());
   }
   launcher_ = std::thread([this] { RunLauncher(); });
+  reconcile_loop_ = std::thread([this] { RunReconcileLoop(); });
   RelayClient::Options relay_options;
   relay_options.connection = options_.connection;
   relay_options.http = options_.http;
@@ -91,6 +94,7 @@ void Agent::Stop() {
   wake_.notify_all();
   if (relay_) relay_->Stop();
   if (launcher_.joinable()) launcher_.join();
+  if (reconcile_loop_.joinable()) reconcile_loop_.join();
 }
 
 std::string Agent::BuildHello() {
@@ -179,12 +183,46 @@ void Agent::HandleExtensions(const json& frame) {
                                 {"installState", item.value("deleting", false) ? "Deleting" : "Installing"},
                                 {"statuses", json::array()},
                                 {"removed", false}});
-    ExtensionReport report = reconciler_.Reconcile(item);
-    log::Info("extension {}: {}", report.extension, report.install_state);
+    ExtensionReport report = ReconcileExtension(item);
     Enqueue("extensionStatus", ExtensionReportToJson(report));
   }
-  reconciler_.Retain(names);
+  extensions_.Retain(names);
+  RefreshExtensionFlags();
   if (frame.contains("id") && frame["id"].is_string()) SendAck(frame["id"].get<std::string>());
+}
+
+ExtensionReport Agent::ReconcileExtension(const json& item) {
+  ExtensionReport report = installer_.Reconcile(item);
+  log::Info("extension {}: {}", report.extension, report.install_state);
+  extensions_.Record(item, report);
+  RefreshExtensionFlags();
+  return report;
+}
+
+void Agent::RefreshExtensionFlags() {
+  training_enabled_ = extensions_.training_enabled();
+  log_shipping_enabled_ = extensions_.log_shipping_enabled();
+}
+
+void Agent::RunReconcileLoop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!wake_.wait_for(lock, options_.reconcile_interval, [this] { return stopping_; })) {
+    lock.unlock();
+    {
+      std::lock_guard<std::mutex> reconcile_lock(reconcile_mutex_);
+      // Readiness is a state the cluster reaches on its own (a DaemonSet's
+      // pods start), so only a poll notices it; only changes are sent.
+      for (const json& item : extensions_.Unsettled()) {
+        ExtensionReport report = installer_.Reconcile(item);
+        if (!extensions_.Changed(report)) continue;
+        log::Info("extension {}: {}", report.extension, report.install_state);
+        extensions_.Record(item, report);
+        RefreshExtensionFlags();
+        Enqueue("extensionStatus", ExtensionReportToJson(report));
+      }
+    }
+    lock.lock();
+  }
 }
 
 void Agent::HandleAssign(const json& frame) {
@@ -195,7 +233,7 @@ void Agent::HandleAssign(const json& frame) {
     log::Warning("relay: ignoring an assign frame without id or job.jobId");
     return;
   }
-  if (!reconciler_.training_enabled()) {
+  if (!training_enabled_) {
     Enqueue("jobStatus", {{"job", job_id},
                           {"status", "Failed"},
                           {"message",
@@ -315,8 +353,8 @@ void Agent::OnLog(const LogChunk& chunk) {
 }
 
 void Agent::ShipLogs(const LogChunk& chunk) {
-  std::string folder = reconciler_.log_shipping_dir();
-  if (folder.empty()) return;
+  if (!log_shipping_enabled_) return;
+  std::string folder = LogShippingFolder(options_.state_dir);
   std::string file = absl::StrReplaceAll(chunk.job_id, {{"/", "_"}}) + ".jsonl";
   std::ofstream out(fs::path(folder) / file, std::ios::app);
   for (const auto& [time, text] : chunk.lines) {

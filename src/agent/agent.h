@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -13,7 +14,8 @@
 
 #include "agent/connection_string.h"
 #include "agent/executor.h"
-#include "agent/extension_reconciler.h"
+#include "agent/extension_states.h"
+#include "agent/installer.h"
 #include "agent/outbox.h"
 #include "agent/relay_client.h"
 #include "common/http/client.h"
@@ -26,8 +28,12 @@ struct AgentOptions {
   std::string state_dir;     // outbox, fetched code snapshots, extension state
   std::string executor_name = "local";
   std::chrono::seconds heartbeat_interval{10};
+  // How often an extension that is still "Installing" (or being deleted) is
+  // reconciled again.
+  std::chrono::milliseconds reconcile_interval{2000};
   // Folder of the Python tracking client, put first on every job's
   // PYTHONPATH so `import trainyard_client` works; empty to leave it alone.
+  // Only a backend whose jobs share the agent's file system can use it.
   std::string python_client_dir;
 };
 
@@ -37,13 +43,15 @@ struct AgentOptions {
 // reported. Thread-safe.
 class Agent : public ExecutorListener {
  public:
-  // `executor` must outlive the agent; it is created by the caller so the
-  // agent never knows which backend runs its jobs.
-  Agent(AgentOptions options, std::unique_ptr<Outbox> outbox, Executor& executor);
+  // `executor` and `installer` must outlive the agent. The caller creates
+  // them, so the agent depends on no backend.
+  Agent(AgentOptions options, std::unique_ptr<Outbox> outbox, Executor& executor,
+        ClusterInstaller& installer);
   ~Agent() override;
 
   // Opens the outbox under `options.state_dir`, then constructs the agent.
-  static absl::StatusOr<std::unique_ptr<Agent>> Create(AgentOptions options, Executor& executor);
+  static absl::StatusOr<std::unique_ptr<Agent>> Create(AgentOptions options, Executor& executor,
+                                                       ClusterInstaller& installer);
 
   // Recovers jobs left by a previous process, then connects.
   absl::Status Start();
@@ -64,6 +72,12 @@ class Agent : public ExecutorListener {
   std::string BuildHeartbeat();
   void HandleFrame(const std::string& frame);
   void HandleExtensions(const nlohmann::json& frame);
+  // Reconciles `item` and records the outcome. REQUIRES: reconcile_mutex_.
+  ExtensionReport ReconcileExtension(const nlohmann::json& item);
+  // Copies the state of extensions_ into the flags. REQUIRES: reconcile_mutex_.
+  void RefreshExtensionFlags();
+  // Reconciles, every reconcile_interval, the extensions not settled yet.
+  void RunReconcileLoop();
   void HandleAssign(const nlohmann::json& frame);
   void HandleCancel(const nlohmann::json& frame);
   void Enqueue(const std::string& type, const nlohmann::json& message);
@@ -77,7 +91,7 @@ class Agent : public ExecutorListener {
   const AgentOptions options_;
   std::unique_ptr<Outbox> outbox_;
   Executor& executor_;
-  ExtensionReconciler reconciler_;
+  ClusterInstaller& installer_;
   std::unique_ptr<RelayClient> relay_;
 
   void RunLauncher();
@@ -91,7 +105,14 @@ class Agent : public ExecutorListener {
   std::set<std::string> pending_jobs_;      // guarded by mutex_: queued in assignments_
   bool stopping_ = false;                   // guarded by mutex_
   std::thread launcher_;
+  std::thread reconcile_loop_;
+
   std::mutex reconcile_mutex_;  // serialises extension reconciles
+  ExtensionStates extensions_;  // guarded by reconcile_mutex_
+  // Copies of the state of extensions_, readable without waiting for a
+  // reconcile that talks to a slow cluster.
+  std::atomic<bool> training_enabled_{false};
+  std::atomic<bool> log_shipping_enabled_{false};
 };
 
 }  // namespace ty::agent

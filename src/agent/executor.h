@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "api/toleration.h"
 
 namespace ty::agent {
 
@@ -25,12 +26,16 @@ struct InputBinding {
   std::string mode;  // "ro_mount", "download" or "direct"; empty for literals
 };
 
-// Resources that one instance (node) of a job requests.
+// Resources that one instance (node) of a job requests, from its instance
+// type.
 struct ResourceRequest {
   double cpus = 1;
   int64_t memory_bytes = 0;  // 0: no memory request
   int gpus = 0;
   std::map<std::string, std::string> node_selector;
+  double cpu_limit = 0;            // 0: no limit
+  int64_t memory_limit_bytes = 0;  // 0: no limit
+  std::vector<api::Toleration> tolerations;
 };
 
 // Everything an executor needs to start one job. `job_id` is unique across
@@ -43,6 +48,8 @@ struct LaunchSpec {
   std::map<std::string, std::string> environment;  // job variables plus tracking variables
   std::string code_archive;   // local path of the code snapshot (tar), or empty
   std::string environment_name;  // the job spec's `environment`, informational on local
+  // The compute target's Kubernetes namespace; empty when not set.
+  std::string namespace_name;
   int instance_count = 1;
   int processes_per_instance = 1;
   std::string distribution;   // "", "pytorch", "mpi" or "tensorflow"

@@ -62,6 +62,10 @@ nlohmann::json ExtensionReportToJson(const ExtensionReport& report) {
           {"removed", report.removed}};
 }
 
+std::string LogShippingFolder(const std::string& state_dir) {
+  return (fs::path(state_dir) / "log-analytics").string();
+}
+
 ExtensionReconciler::ExtensionReconciler(std::string state_dir, Executor& executor)
     : state_dir_(std::move(state_dir)), executor_(executor) {}
 
@@ -73,8 +77,6 @@ ExtensionReport ExtensionReconciler::Reconcile(const nlohmann::json& item) {
   if (item.value("deleting", false)) {
     // Only what install created is removed. The data volume root and shipped
     // logs are the user's data, so they stay on disk.
-    training_by_extension_.erase(report.extension);
-    log_shipping_by_extension_.erase(report.extension);
     report.install_state = "Deleting";
     report.removed = true;
     report.statuses.push_back({"training", "Skipped", "removed: the cluster no longer accepts jobs"});
@@ -98,36 +100,7 @@ ExtensionReport ExtensionReconciler::Reconcile(const nlohmann::json& item) {
   for (const ComponentStatus& status : report.statuses) {
     if (status.state == "Failed") report.install_state = "Failed";
   }
-  bool installed = report.install_state == "Installed";
-  training_by_extension_[report.extension] = installed && training;
-  log_shipping_by_extension_[report.extension] = installed && shipping;
   return report;
-}
-
-void ExtensionReconciler::Retain(const std::vector<std::string>& names) {
-  for (auto* map : {&training_by_extension_, &log_shipping_by_extension_}) {
-    for (auto it = map->begin(); it != map->end();) {
-      if (std::find(names.begin(), names.end(), it->first) == names.end()) {
-        it = map->erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
-}
-
-bool ExtensionReconciler::training_enabled() const {
-  for (const auto& [name, enabled] : training_by_extension_) {
-    if (enabled) return true;
-  }
-  return false;
-}
-
-std::string ExtensionReconciler::log_shipping_dir() const {
-  for (const auto& [name, enabled] : log_shipping_by_extension_) {
-    if (enabled) return (fs::path(state_dir_) / "log-analytics").string();
-  }
-  return "";
 }
 
 ComponentStatus ExtensionReconciler::ReconcileGpus(bool wanted) {
@@ -181,11 +154,13 @@ ComponentStatus ExtensionReconciler::ReconcileStorage(bool wanted,
 
 ComponentStatus ExtensionReconciler::ReconcileLogShipping(bool wanted) {
   if (!wanted) {
-    return {"logShipping", "Skipped", "logAnalyticsWS=False: job logs stay in the workspace only"};
+    return {kLogShippingComponent, "Skipped", "logAnalyticsWS=False: job logs stay in the workspace only"};
   }
-  absl::StatusOr<FolderResult> result = EnsureFolder(fs::path(state_dir_) / "log-analytics");
-  if (!result.ok()) return {"logShipping", "Failed", std::string(result.status().message())};
-  return {"logShipping", result->reused ? "Reused" : "Installed",
+  absl::StatusOr<FolderResult> result = EnsureFolder(LogShippingFolder(state_dir_));
+  if (!result.ok()) {
+    return {kLogShippingComponent, "Failed", std::string(result.status().message())};
+  }
+  return {kLogShippingComponent, result->reused ? "Reused" : "Installed",
           absl::StrCat("job log lines are also written as JSON lines to the log store, ",
                        result->phrase)};
 }

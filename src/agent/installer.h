@@ -2,7 +2,8 @@
 
 // The seam between the agent and what installs an extension's components on
 // the cluster it serves: ExtensionReconciler for a local host, and the
-// Kubernetes executor's ExtensionInstaller for a cluster.
+// Kubernetes executor's ExtensionInstaller for a cluster. The agent sees
+// only this interface, so it never knows which backend it serves.
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -10,7 +11,12 @@ namespace ty::agent {
 
 struct ExtensionReport;  // agent/extension_reconciler.h
 
-// Not thread-safe: the agent calls it from one thread.
+// Name of the component whose "Installed" or "Reused" state tells the agent
+// to copy job log lines to the log store (logAnalyticsWS=True). A backend
+// that cannot ship logs does not report it.
+inline constexpr char kLogShippingComponent[] = "logShipping";
+
+// Not thread-safe: the agent calls it from one thread at a time.
 class ClusterInstaller {
  public:
   virtual ~ClusterInstaller() = default;

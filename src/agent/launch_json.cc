@@ -57,6 +57,7 @@ absl::StatusOr<LaunchSpec> LaunchSpecFromJson(const json& job) {
   if (spec.command.empty()) return absl::InvalidArgumentError("assign: missing 'job.command'");
   if (!(status = ReadStringMap(job, "environment", &spec.environment)).ok()) return status;
   if (!(status = Read(job, "environmentName", &spec.environment_name)).ok()) return status;
+  if (!(status = Read(job, "namespace", &spec.namespace_name)).ok()) return status;
   if (!(status = Read(job, "instanceCount", &spec.instance_count)).ok()) return status;
   if (!(status = Read(job, "processesPerInstance", &spec.processes_per_instance)).ok()) {
     return status;
@@ -96,6 +97,18 @@ absl::StatusOr<LaunchSpec> LaunchSpecFromJson(const json& job) {
     if (!(status = Read(*it, "cpus", &spec.resources.cpus)).ok()) return status;
     if (!(status = Read(*it, "memoryBytes", &spec.resources.memory_bytes)).ok()) return status;
     if (!(status = Read(*it, "gpus", &spec.resources.gpus)).ok()) return status;
+    if (!(status = Read(*it, "cpuLimit", &spec.resources.cpu_limit)).ok()) return status;
+    if (!(status = Read(*it, "memoryLimitBytes", &spec.resources.memory_limit_bytes)).ok()) {
+      return status;
+    }
+    if (auto tolerations = it->find("tolerations"); tolerations != it->end()) {
+      absl::StatusOr<std::vector<api::Toleration>> read =
+          api::TolerationsFromJson("job.resources.tolerations", *tolerations);
+      if (!read.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("assign: ", read.status().message()));
+      }
+      spec.resources.tolerations = std::move(*read);
+    }
     if (!(status = ReadStringMap(*it, "nodeSelector", &spec.resources.node_selector)).ok()) {
       return status;
     }
@@ -116,6 +129,7 @@ json LaunchSpecToJson(const LaunchSpec& spec, const std::string& code_snapshot) 
       {"environment", spec.environment},
       {"codeSnapshot", code_snapshot},
       {"environmentName", spec.environment_name},
+      {"namespace", spec.namespace_name},
       {"instanceCount", spec.instance_count},
       {"processesPerInstance", spec.processes_per_instance},
       {"distribution", spec.distribution},
@@ -124,7 +138,10 @@ json LaunchSpecToJson(const LaunchSpec& spec, const std::string& code_snapshot) 
        {{"cpus", spec.resources.cpus},
         {"memoryBytes", spec.resources.memory_bytes},
         {"gpus", spec.resources.gpus},
-        {"nodeSelector", spec.resources.node_selector}}},
+        {"nodeSelector", spec.resources.node_selector},
+        {"cpuLimit", spec.resources.cpu_limit},
+        {"memoryLimitBytes", spec.resources.memory_limit_bytes},
+        {"tolerations", api::TolerationsToJson(spec.resources.tolerations)}}},
       {"timeoutSeconds", spec.timeout.count()},
   };
 }

@@ -19,6 +19,10 @@ TEST(LaunchJson, RoundTrips) {
   spec.distribution = "pytorch";
   spec.resources.cpus = 1.5;
   spec.resources.memory_bytes = 1 << 30;
+  spec.resources.cpu_limit = 2;
+  spec.resources.memory_limit_bytes = int64_t{3} << 30;
+  spec.namespace_name = "team-a";
+  spec.resources.tolerations = {{.key = "dedicated", .value = "ml", .effect = "NoSchedule"}};
   spec.timeout = std::chrono::seconds(60);
 
   absl::StatusOr<LaunchSpec> parsed = LaunchSpecFromJson(LaunchSpecToJson(spec, "sha256:x"));
@@ -30,6 +34,10 @@ TEST(LaunchJson, RoundTrips) {
   EXPECT_EQ(parsed->instance_count, 2);
   EXPECT_EQ(parsed->distribution, "pytorch");
   EXPECT_EQ(parsed->resources.memory_bytes, 1 << 30);
+  EXPECT_EQ(parsed->resources.cpu_limit, 2);
+  EXPECT_EQ(parsed->resources.memory_limit_bytes, int64_t{3} << 30);
+  EXPECT_EQ(parsed->namespace_name, "team-a");
+  EXPECT_EQ(parsed->resources.tolerations, spec.resources.tolerations);
   EXPECT_EQ(parsed->timeout.count(), 60);
 }
 

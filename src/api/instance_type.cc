@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "api/labels.h"
 #include "api/names.h"
 #include "api/quantity.h"
 #include "common/errors.h"
@@ -48,34 +49,6 @@ absl::Status CheckKeys(std::string_view parent, const nlohmann::json& object,
     return UnknownKeyError(field, key, valid);
   }
   return absl::OkStatus();
-}
-
-// Kubernetes label names and values: at most 63 characters, alphanumerics,
-// '-', '_' and '.', beginning and ending with an alphanumeric.
-bool IsLabelName(std::string_view text) {
-  if (text.empty() || text.size() > 63) return false;
-  auto alphanumeric = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
-  if (!alphanumeric(text.front()) || !alphanumeric(text.back())) return false;
-  for (char c : text) {
-    if (!alphanumeric(c) && c != '-' && c != '_' && c != '.') return false;
-  }
-  return true;
-}
-
-// A label key is an optional DNS subdomain prefix of at most 253 characters
-// and '/', then a label name.
-bool IsLabelKey(std::string_view key) {
-  size_t slash = key.find('/');
-  if (slash == std::string_view::npos) return IsLabelName(key);
-  std::string_view prefix = key.substr(0, slash);
-  if (prefix.empty() || prefix.size() > 253) return false;
-  for (char c : prefix) {
-    if (!std::islower(static_cast<unsigned char>(c)) &&
-        !std::isdigit(static_cast<unsigned char>(c)) && c != '-' && c != '.') {
-      return false;
-    }
-  }
-  return IsLabelName(key.substr(slash + 1));
 }
 
 absl::Status ValidateNodeSelector(const std::map<std::string, std::string>& node_selector) {
@@ -191,6 +164,10 @@ InstanceType DefaultInstanceType() {
 absl::Status ValidateInstanceType(const InstanceType& instance_type) {
   RETURN_IF_ERROR(ValidateName("instance type", "name", instance_type.name));
   RETURN_IF_ERROR(ValidateNodeSelector(instance_type.node_selector));
+  for (size_t i = 0; i < instance_type.tolerations.size(); ++i) {
+    RETURN_IF_ERROR(
+        ValidateToleration(fmt::format("tolerations[{}]", i), instance_type.tolerations[i]));
+  }
   RETURN_IF_ERROR(ValidateResourceList("resources.requests", instance_type.requests));
   RETURN_IF_ERROR(ValidateResourceList("resources.limits", instance_type.limits));
 
@@ -225,7 +202,7 @@ absl::StatusOr<InstanceType> InstanceTypeFromJson(const nlohmann::json& json) {
   if (!json.is_object()) {
     return InvalidField("", fmt::format("instance type must be a JSON object, got {}", Dump(json)));
   }
-  RETURN_IF_ERROR(CheckKeys("", json, {"name", "nodeSelector", "resources"}));
+  RETURN_IF_ERROR(CheckKeys("", json, {"name", "nodeSelector", "tolerations", "resources"}));
 
   InstanceType instance_type;
   auto name = json.find("name");
@@ -252,6 +229,10 @@ absl::StatusOr<InstanceType> InstanceTypeFromJson(const nlohmann::json& json) {
     }
   }
 
+  if (auto tolerations = json.find("tolerations"); tolerations != json.end()) {
+    ASSIGN_OR_RETURN(instance_type.tolerations, TolerationsFromJson("tolerations", *tolerations));
+  }
+
   auto resources = json.find("resources");
   if (resources != json.end() && !resources->is_null()) {
     if (!resources->is_object()) {
@@ -276,6 +257,9 @@ nlohmann::json InstanceTypeToJson(const InstanceType& instance_type) {
   json["name"] = instance_type.name;
   json["nodeSelector"] = nlohmann::json::object();
   for (const auto& [key, value] : instance_type.node_selector) json["nodeSelector"][key] = value;
+  if (!instance_type.tolerations.empty()) {
+    json["tolerations"] = TolerationsToJson(instance_type.tolerations);
+  }
   WriteResourceList(instance_type.requests, json["resources"]["requests"]);
   WriteResourceList(instance_type.limits, json["resources"]["limits"]);
   return json;

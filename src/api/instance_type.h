@@ -4,19 +4,25 @@
 // NVIDIA GPUs) and a node selector. JSON shape, as in the REST API:
 //
 //   {"name": "gpu-small", "nodeSelector": {"accelerator": "a100"},
+//    "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "ml",
+//                     "effect": "NoSchedule"}],
 //    "resources": {"requests": {"cpu": "4", "memory": "16Gi"},
 //                  "limits": {"cpu": "4", "memory": "16Gi", "nvidia.com/gpu": 1}}}
+//
+// "tolerations" is optional and left out when empty.
 
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "api/toleration.h"
 
 namespace ty::api {
 
@@ -39,6 +45,7 @@ struct ResourceList {
 struct InstanceType {
   std::string name;
   std::map<std::string, std::string> node_selector;
+  std::vector<Toleration> tolerations;  // added to every pod of the type
   ResourceList requests;
   ResourceList limits;
 
@@ -50,7 +57,8 @@ struct InstanceType {
 InstanceType DefaultInstanceType();
 
 // Checks the rules that the JSON shape cannot express: a valid name, node
-// selector keys and values in Kubernetes label syntax, non-negative values
+// selector keys and values in Kubernetes label syntax, valid tolerations,
+// non-negative values
 // and each limit at least its request. GPU requests must equal GPU limits
 // when both are set, because Kubernetes does not overcommit extended
 // resources. Errors: kInvalidArgument with the field path, e.g.

@@ -43,15 +43,16 @@ absl::StatusOr<std::string> InstanceTypesPath(CommandContext& context) {
 }
 
 // Converts the Kubernetes custom resource of the cloud product
-// (kind: InstanceType, metadata.name, spec.nodeSelector, spec.resources) to
-// the REST shape, so that existing instance type files work unchanged.
+// (kind: InstanceType, metadata.name, spec.nodeSelector, spec.tolerations,
+// spec.resources) to the REST shape, so that existing instance type files
+// work unchanged.
 nlohmann::json FromCustomResource(const nlohmann::json& resource) {
   if (resource.value("kind", "") != "InstanceType" || !resource.contains("spec")) return resource;
   nlohmann::json body = nlohmann::json::object();
   if (resource.contains("metadata") && resource["metadata"].contains("name")) {
     body["name"] = resource["metadata"]["name"];
   }
-  for (const char* key : {"nodeSelector", "resources"}) {
+  for (const char* key : {"nodeSelector", "tolerations", "resources"}) {
     if (resource["spec"].contains(key)) body[key] = resource["spec"][key];
   }
   return body;

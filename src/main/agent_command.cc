@@ -15,7 +15,7 @@
 #include "agent/agent.h"
 #include "agent/connection_string.h"
 #include "common/log.h"
-#include "executors/local/local_executor.h"
+#include "main/agent_backend.h"
 
 namespace ty {
 namespace {
@@ -78,9 +78,9 @@ int RunAgentCommand(int argc, char** argv) {
   std::string connection_file;
   std::string state_dir = DefaultStateDir();
   std::string tls_ca;
-  std::string executor_name = "local";
   std::string log_level = "info";
   int grace_seconds = 10;
+  AgentBackendOptions backend_options;
   auto* text_option = app.add_option("--connection-string", connection_text,
                                      "the cluster's connection string from `trainyard "
                                      "connectedk8s connect` (visible in the process table: prefer "
@@ -93,9 +93,21 @@ int RunAgentCommand(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--tls-ca", tls_ca, "PEM file of the CA that signed the server's certificate")
       ->check(CLI::ExistingFile);
-  app.add_option("--executor", executor_name, "backend that runs jobs")
-      ->check(CLI::IsMember({"local"}))
+  app.add_option("--executor", backend_options.executor,
+                 "backend that runs jobs: local (processes on this host) or kubernetes (Jobs on "
+                 "a cluster)")
       ->capture_default_str();
+  app.add_option("--kubeconfig", backend_options.kubeconfig,
+                 "kubeconfig of the cluster (kubernetes only); default: the pod's service "
+                 "account inside a pod, else $KUBECONFIG or ~/.kube/config");
+  app.add_option("--context", backend_options.context,
+                 "kubeconfig context to use (kubernetes only); default: its current-context");
+  app.add_option("--namespace", backend_options.namespace_name,
+                 "namespace of the jobs and the extension's objects (kubernetes only); default: "
+                 "the context's namespace, else the pod's own, else trainyard");
+  app.add_flag("--create-namespace", backend_options.create_namespace,
+               "create the namespace when it does not exist (kubernetes only) instead of "
+               "failing jobs that need it");
   app.add_option("--grace-period", grace_seconds,
                  "seconds between SIGTERM and SIGKILL when a job is canceled or times out")
       ->check(CLI::Range(0, 3600))
@@ -135,23 +147,31 @@ int RunAgentCommand(int argc, char** argv) {
   }
 
   std::string self = SelfPath();
+  backend_options.state_dir = state_dir;
+  backend_options.grace_period = std::chrono::seconds(grace_seconds);
+  backend_options.self_path = self;
+  backend_options.owner = connection->cluster_id;
+  if (absl::Status valid = ValidateAgentBackendOptions(backend_options); !valid.ok()) {
+    std::cerr << "trainyard agent: " << valid.message() << "\n";
+    return 2;
+  }
   ListenerProxy proxy;
-  executors::local::LocalExecutorOptions executor_options;
-  executor_options.work_root = (fs::path(state_dir) / "jobs").string();
-  executor_options.shim_path = self;
-  executor_options.grace_period = std::chrono::seconds(grace_seconds);
-  // Job threads also wake on rank changes; the poll bounds how late a
-  // missed wake-up is noticed, which sets the floor of job turnaround.
-  executor_options.poll_interval = std::chrono::milliseconds(20);
-  executors::local::LocalExecutor executor(executor_options, &proxy);
+  absl::StatusOr<AgentBackend> backend = CreateAgentBackend(backend_options, &proxy);
+  if (!backend.ok()) {
+    std::cerr << "trainyard agent: " << backend.status().message() << "\n";
+    return 1;
+  }
 
   agent::AgentOptions options;
   options.connection = *connection;
   options.http.ca_file = tls_ca;
   options.state_dir = state_dir;
-  options.executor_name = executor_name;
-  options.python_client_dir = FindPythonClient(self);
-  absl::StatusOr<std::unique_ptr<agent::Agent>> created = agent::Agent::Create(options, executor);
+  options.executor_name = backend_options.executor;
+  // Pods of the kubernetes executor run in their own images, where a folder
+  // of this host means nothing; their image provides the client.
+  if (backend->jobs_share_host) options.python_client_dir = FindPythonClient(self);
+  absl::StatusOr<std::unique_ptr<agent::Agent>> created =
+      agent::Agent::Create(options, *backend->executor, *backend->installer);
   if (!created.ok()) {
     std::cerr << "trainyard agent: " << created.status().message() << "\n";
     return 1;
@@ -176,7 +196,7 @@ int RunAgentCommand(int argc, char** argv) {
             "next start",
             g_signal.load());
   agent->Stop();
-  executor.Shutdown();
+  backend->executor->Shutdown();
   return 0;
 }
 

@@ -23,7 +23,7 @@ std::string InstanceTypeId(const http::Request& request) {
 
 absl::StatusOr<http::Response> CreateInstanceType(ServerContext& context, http::Request& request) {
   ASSIGN_OR_RETURN(nlohmann::json body,
-                   ParseJsonObject(request, {"name", "nodeSelector", "resources"}));
+                   ParseJsonObject(request, {"name", "nodeSelector", "tolerations", "resources"}));
   ASSIGN_OR_RETURN(api::InstanceType instance_type, api::InstanceTypeFromJson(body));
   ASSIGN_OR_RETURN(store::Transaction transaction, context.database.Begin());
   ASSIGN_OR_RETURN(store::Resource created,

@@ -42,6 +42,7 @@ absl::StatusOr<LaunchPlan> BuildLaunchPlan(store::Transaction& transaction,
   std::string type_name = spec->instance_type.empty()
                               ? std::string(api::kDefaultInstanceTypeName)
                               : spec->instance_type;
+  ASSIGN_OR_RETURN(store::Resource compute, store::GetResource(transaction, compute_id));
   ASSIGN_OR_RETURN(store::Resource type_resource,
                    store::GetResource(transaction, store::ChildId(compute_id, store::kInstanceTypes,
                                                                   type_name)));
@@ -73,6 +74,7 @@ absl::StatusOr<LaunchPlan> BuildLaunchPlan(store::Transaction& transaction,
       {"environment", environment},
       {"codeSnapshot", job.code_snapshot},
       {"environmentName", spec->environment},
+      {"namespace", compute.properties.value("namespace", "")},
       {"instanceCount", spec->instance_count},
       {"processesPerInstance", layout.processes_per_instance},
       {"distribution", std::string(api::DistributionTypeName(spec->distribution.type))},
@@ -81,7 +83,10 @@ absl::StatusOr<LaunchPlan> BuildLaunchPlan(store::Transaction& transaction,
        {{"cpus", plan.request.cpus},
         {"memoryBytes", plan.request.memory_bytes},
         {"gpus", plan.request.gpus},
-        {"nodeSelector", instance_type.node_selector}}},
+        {"nodeSelector", instance_type.node_selector},
+        {"cpuLimit", static_cast<double>(instance_type.limits.cpu_millis.value_or(0)) / 1000.0},
+        {"memoryLimitBytes", instance_type.limits.memory_bytes.value_or(0)},
+        {"tolerations", api::TolerationsToJson(instance_type.tolerations)}}},
       {"timeoutSeconds", spec->timeout_seconds.value_or(0)},
   };
   return plan;

@@ -49,6 +49,7 @@ class Cluster:
         self.user = config.get("user", "system:serviceaccount:trainyard:trainyard-agent")
         self.denials = list(config.get("denials", []))
         self.failing_images = set(config.get("failingImages", ["does-not-exist"]))
+        self.images = dict(config.get("images", {}))
         self.daemonset_ready_seconds = float(config.get("daemonSetReadySeconds", 0.3))
         self.max_watch_seconds = float(config.get("maxWatchSeconds", 1800))
         self.requests = []

@@ -5,8 +5,9 @@ selector, whose taints it tolerates and whose allocatable resources hold its
 requests, or leaves it Pending with the scheduler's message.
 
 The kubelet runs each bound pod's containers as local processes. The image
-is ignored, except that an image listed in the cluster's failing images ends
-in ImagePullBackOff. Command and args run as given with the environment
+is not pulled: an image listed in the cluster's failing images ends in
+ImagePullBackOff, and an image listed in the cluster's images adds the
+environment variables given there. Command and args run as given with the environment
 applied, and volumes are folders under the pod's own folder. A container sees each mount path
 rewritten to that folder in its command, args, environment and workingDir,
 because local processes share one file system.
@@ -284,6 +285,9 @@ class Kubelet(PodStatusMixin):
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": run.directory,
                "HOSTNAME": pod["spec"].get("hostname") or pod["metadata"]["name"],
                "LANG": "C.UTF-8"}
+        # The variables an image sets with ENV, such as a PYTHONPATH that
+        # makes a library installed in the image importable.
+        env.update(self.cluster.images.get(container.get("image"), {}).get("env", {}))
         for variable in container.get("env", []):
             if "valueFrom" in variable:
                 path = variable["valueFrom"].get("fieldRef", {}).get("fieldPath", "")

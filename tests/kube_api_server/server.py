@@ -13,7 +13,8 @@ processes.
 The config file is JSON: {"token", "user", "nodes": [{"name", "cpu",
 "memory", "gpu", "labels", "taints", "unschedulable"}], "namespaces",
 "objects", "denials": [{"verb", "resource", "namespace"}], "failingImages",
-"daemonSetReadySeconds", "historyLimit", "maxWatchSeconds"}. Tests change
+"images": {IMAGE: {"env": {NAME: VALUE}}}, "daemonSetReadySeconds",
+"historyLimit", "maxWatchSeconds"}. Tests change
 the cluster through POST /_test/<action> (see Cluster.control).
 """
 

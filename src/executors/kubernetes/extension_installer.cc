@@ -212,6 +212,13 @@ agent::ExtensionReport ExtensionInstaller::Install(const std::string& extension,
          "installBlobfuseSysctl=False: " +
              RemoveIfOurs(kube::kDaemonSets, namespace_name, kSysctlName, extension)});
   }
+  if (Setting(settings, "logAnalyticsWS", false)) {
+    // TODO: ship job logs to a log store from Kubernetes clusters too; the
+    // agent ships them only where the installer provides the log folder.
+    report.statuses.push_back({agent::kLogShippingComponent, "Skipped",
+                               "logAnalyticsWS=True is not supported on Kubernetes yet: job logs "
+                               "stay in the workspace only"});
+  }
   report.statuses.push_back({"training", "Installed",
                              training ? "jobs are accepted"
                                       : "enableTraining=False: the cluster accepts no jobs"});

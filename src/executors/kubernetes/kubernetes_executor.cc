@@ -108,6 +108,16 @@ absl::Status KubernetesExecutor::Launch(const agent::LaunchSpec& spec) {
     }
     if (jobs_.contains(spec.job_id)) return absl::OkStatus();
   }
+  const std::string& namespace_name = options_.manifests.namespace_name;
+  if (!spec.namespace_name.empty() && spec.namespace_name != namespace_name) {
+    // TODO: run jobs in each compute target's own namespace; that needs a
+    // watch per namespace and the agent's Role granted in each of them.
+    return absl::InvalidArgumentError(fmt::format(
+        "the compute is attached with namespace '{}', but the agent of this cluster runs jobs in "
+        "namespace '{}'; attach the compute again with --namespace {}, or restart the agent "
+        "with --namespace {}",
+        spec.namespace_name, namespace_name, namespace_name, spec.namespace_name));
+  }
 
   std::string archive;
   if (!spec.code_archive.empty()) {

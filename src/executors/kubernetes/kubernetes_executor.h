@@ -63,7 +63,8 @@ class KubernetesExecutor : public agent::Executor {
   // Builds the job's objects and returns; creating them happens on the
   // worker thread. Errors: kInvalidArgument for a job that cannot run here
   // (bad distribution, an input on the agent's host, a snapshot that is too
-  // large, an unreadable snapshot), kUnimplemented for multi-instance MPI,
+  // large, an unreadable snapshot, a namespace other than the executor's),
+  // kUnimplemented for multi-instance MPI,
   // kFailedPrecondition after Shutdown(). A job that can never fit on the
   // cluster is accepted and then reported Failed with the reason. The ranks
   // of one that fits but not now are reported Queued with what they wait for.

@@ -47,6 +47,8 @@ int Dump(const std::string& folder) {
   gpu_small.requests = {.cpu_millis = 4000, .memory_bytes = 16 * kGi};
   gpu_small.limits = {.cpu_millis = 4000, .memory_bytes = 16 * kGi, .gpus = 1};
   gpu_small.node_selector = {{"accelerator", "a100"}};
+  gpu_small.tolerations = {{.key = "spot", .operator_name = "Exists", .effect = "NoExecute",
+                            .toleration_seconds = 60}};
   ManifestOptions options;
   options.service_account = kTrainingAccount;
   options.tolerations = json::array({{{"key", "dedicated"}, {"operator", "Equal"},

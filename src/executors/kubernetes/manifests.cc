@@ -8,6 +8,7 @@
 #include "api/quantity.h"
 #include "common/status_macros.h"
 #include "executors/kubernetes/launcher.h"
+#include "executors/kubernetes/output_upload.h"
 #include "kube/base64.h"
 
 namespace ty::executors::kubernetes {
@@ -68,6 +69,9 @@ json NodeSelector(const PodResources& resources, const ManifestOptions& options)
 
 json Tolerations(const PodResources& resources, const ManifestOptions& options) {
   json tolerations = options.tolerations.is_array() ? options.tolerations : json::array();
+  for (json& toleration : api::TolerationsToJson(resources.tolerations)) {
+    tolerations.push_back(std::move(toleration));
+  }
   // GPU nodes are commonly tainted nvidia.com/gpu:NoSchedule so that only
   // pods that ask for GPUs land there.
   bool wants_gpus = resources.limits.gpus.value_or(0) > 0 ||
@@ -108,7 +112,7 @@ json PodSpec(const agent::LaunchSpec& spec, const PodResources& resources,
   for (const std::string& output : spec.outputs) {
     script += fmt::format("mkdir -p '{}/{}'\n", kOutputsDir, output);
   }
-  script += LauncherScript(spec);
+  script += WithOutputUpload(spec, LauncherScript(spec));
 
   json resources_json = json::object();
   json requests = ResourceListJson(resources.requests);
@@ -165,14 +169,14 @@ json PodSpec(const agent::LaunchSpec& spec, const PodResources& resources,
 }  // namespace
 
 PodResources PodResourcesFromLaunch(const agent::ResourceRequest& request) {
-  // TODO: LaunchSpec carries only the instance type's effective requests,
-  // so limits other than GPUs (cpu, memory) cannot be set until it carries
-  // the instance type's limits too.
   PodResources resources;
   if (request.cpus > 0) resources.requests.cpu_millis = std::llround(request.cpus * 1000);
   if (request.memory_bytes > 0) resources.requests.memory_bytes = request.memory_bytes;
+  if (request.cpu_limit > 0) resources.limits.cpu_millis = std::llround(request.cpu_limit * 1000);
+  if (request.memory_limit_bytes > 0) resources.limits.memory_bytes = request.memory_limit_bytes;
   if (request.gpus > 0) resources.limits.gpus = request.gpus;
   resources.node_selector = request.node_selector;
+  resources.tolerations = request.tolerations;
   return resources;
 }
 

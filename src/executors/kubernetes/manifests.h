@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -18,16 +19,18 @@
 
 namespace ty::executors::kubernetes {
 
-// The resources of each pod: the instance type's requests, limits and node
-// selector, copied as they are.
+// The resources of each pod: the instance type's requests, limits, node
+// selector and tolerations, copied as they are.
 struct PodResources {
   api::ResourceList requests;
   api::ResourceList limits;
   std::map<std::string, std::string> node_selector;
+  std::vector<api::Toleration> tolerations;
 };
 
-// Derives pod resources from a launch: requests cpu and memory, and GPUs as
-// a limit (Kubernetes takes extended resources from limits).
+// Derives pod resources from a launch: requests and limits of cpu and
+// memory as the instance type sets them, and GPUs as a limit (Kubernetes
+// takes extended resources from limits).
 PodResources PodResourcesFromLaunch(const agent::ResourceRequest& request);
 
 // Settings of the cluster that every job shares.

@@ -9,6 +9,7 @@ namespace ty::executors::kubernetes {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using nlohmann::json;
 
 constexpr int64_t kGi = int64_t{1} << 30;
@@ -87,6 +88,17 @@ TEST(ManifestsTest, GpuPodsTolerateGpuTaint) {
                              "effect": "NoSchedule"}])"));
 }
 
+TEST(ManifestsTest, InstanceTypeTolerationsReachPods) {
+  PodResources resources = GpuSmall();
+  resources.tolerations = {{.key = "dedicated", .value = "ml", .effect = "NoSchedule"}};
+  JobManifests manifests = Build(Spec(), resources);
+  EXPECT_EQ(PodSpecOf(manifests)["tolerations"],
+            json::parse(R"([{"key": "dedicated", "operator": "Equal", "value": "ml",
+                             "effect": "NoSchedule"},
+                            {"key": "nvidia.com/gpu", "operator": "Exists",
+                             "effect": "NoSchedule"}])"));
+}
+
 TEST(ManifestsTest, LaunchRequestsBecomePodResources) {
   agent::ResourceRequest request{.cpus = 0.5, .memory_bytes = 2 * kGi, .gpus = 2,
                                  .node_selector = {{"zone", "a"}}};
@@ -95,7 +107,44 @@ TEST(ManifestsTest, LaunchRequestsBecomePodResources) {
   EXPECT_EQ(resources.requests.memory_bytes, 2 * kGi);
   EXPECT_FALSE(resources.requests.gpus.has_value());
   EXPECT_EQ(resources.limits.gpus, 2);
+  EXPECT_FALSE(resources.limits.cpu_millis.has_value());
+  EXPECT_FALSE(resources.limits.memory_bytes.has_value());
   EXPECT_EQ(resources.node_selector.at("zone"), "a");
+}
+
+TEST(ManifestsTest, LaunchLimitsBecomePodLimits) {
+  agent::ResourceRequest request{.cpus = 4, .memory_bytes = 16 * kGi, .gpus = 1,
+                                 .cpu_limit = 4, .memory_limit_bytes = 16 * kGi};
+  PodResources resources = PodResourcesFromLaunch(request);
+  EXPECT_EQ(resources.limits.cpu_millis, 4000);
+  EXPECT_EQ(resources.limits.memory_bytes, 16 * kGi);
+  EXPECT_EQ(resources.limits.gpus, 1);
+}
+
+TEST(ManifestsTest, LaunchTolerationsBecomePodTolerations) {
+  agent::ResourceRequest request;
+  request.tolerations = {{.key = "spot", .operator_name = "Exists"}};
+  EXPECT_EQ(PodResourcesFromLaunch(request).tolerations, request.tolerations);
+}
+
+// Verifies that a job with outputs uploads them after its command, from
+// node rank 0 only, and keeps the command's exit code.
+TEST(ManifestsTest, OutputsUploadedAfterCommand) {
+  JobManifests manifests = Build(Spec(), PodResources{});
+  std::string script = MainContainer(manifests)["command"][2].get<std::string>();
+  EXPECT_THAT(script, HasSubstr("python3 - 'model' <<'TRAINYARD_UPLOAD'"));
+  EXPECT_THAT(script, HasSubstr("if [ \"$${JOB_COMPLETION_INDEX:-0}\" = 0 ]"));
+  EXPECT_THAT(script, HasSubstr("exit \"$$code\""));
+  EXPECT_LT(script.find("exec /bin/sh -c"), script.find("TRAINYARD_UPLOAD"));
+}
+
+TEST(ManifestsTest, NoOutputsLeavesLauncherAlone) {
+  agent::LaunchSpec spec = Spec();
+  spec.outputs.clear();
+  spec.command = "python train.py --lr ${{inputs.lr}}";
+  JobManifests manifests = Build(spec, PodResources{});
+  std::string script = MainContainer(manifests)["command"][2].get<std::string>();
+  EXPECT_THAT(script, Not(HasSubstr("TRAINYARD_UPLOAD")));
 }
 
 TEST(ManifestsTest, JobIsIndexedGangWithoutRetries) {
