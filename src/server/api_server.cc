@@ -21,9 +21,12 @@ bool TokenMatches(std::string_view sent, const std::string& expected_hash) {
          CRYPTO_memcmp(hash.data(), expected_hash.data(), hash.size()) == 0;
 }
 
+// The health check and the web page's files, which hold no data: the page
+// asks for the token and sends it with its API calls.
 bool IsPublic(const http::Request& request) {
-  return request.method == "GET" && (request.path == "/api/v1/health" ||
-                                     request.path == "/api/v1/health/");
+  if (request.method != "GET") return false;
+  if (request.path.rfind("/api/", 0) != 0) return true;
+  return request.path == "/api/v1/health" || request.path == "/api/v1/health/";
 }
 
 // Agents fetch code snapshots and upload job outputs as blobs with their
@@ -51,6 +54,9 @@ std::unique_ptr<http::Router> BuildApiRouter(ServerContext& context) {
   RegisterJobOutputRoutes(*router, context);
   RegisterTrackingRoutes(*router, context);
   RegisterMlflowRoutes(*router, context);
+  RegisterMetricSeriesRoutes(*router, context);
+  RegisterJobEventRoutes(*router, context);
+  RegisterWebRoutes(*router, context);
   return router;
 }
 

@@ -16,7 +16,7 @@ namespace ty::server {
 std::unique_ptr<http::Router> BuildApiRouter(ServerContext& context);
 
 // Returns the handler for http::Server. Every path except GET
-// /api/v1/health needs "Authorization: Bearer <admin_token>"; a missing or
+// /api/v1/health and GETs outside /api/ (the web page's files) needs "Authorization: Bearer <admin_token>"; a missing or
 // wrong token gets 401 Unauthenticated. Tokens are compared in constant
 // time. With `job_tokens` set, a job token (server/tracking_auth.h) is also
 // accepted on its run's tracking paths. `router` and `job_tokens` must

@@ -162,6 +162,19 @@ absl::StatusOr<http::Response> ListJobs(ServerContext& context, http::Request& r
   }
   filter.experiment = request.Query("experiment");
   filter.compute = request.Query("compute");
+  // ?tag=NAME matches any value, ?tag=NAME=VALUE one value.
+  std::string tag = request.Query("tag");
+  size_t equals = tag.find('=');
+  filter.tag_name = tag.substr(0, equals);
+  if (equals != std::string::npos) filter.tag_value = tag.substr(equals + 1);
+  if (!tag.empty() && filter.tag_name.empty()) {
+    return InvalidField("tag", fmt::format("invalid tag filter '{}'; use NAME or NAME=VALUE", tag));
+  }
+  std::string order = request.Query("order", "newest");
+  if (order != "newest" && order != "oldest") {
+    return InvalidField("order", fmt::format("invalid order '{}'; use newest or oldest", order));
+  }
+  filter.oldest_first = order == "oldest";
 
   std::string workspace_id = WorkspaceId(request);
   ASSIGN_OR_RETURN(store::Transaction transaction, context.database.BeginRead());

@@ -22,5 +22,8 @@ void RegisterJobRoutes(http::Router& router, ServerContext& context);
 void RegisterJobOutputRoutes(http::Router& router, ServerContext& context);
 void RegisterTrackingRoutes(http::Router& router, ServerContext& context);
 void RegisterMlflowRoutes(http::Router& router, ServerContext& context);
+void RegisterMetricSeriesRoutes(http::Router& router, ServerContext& context);
+void RegisterJobEventRoutes(http::Router& router, ServerContext& context);
+void RegisterWebRoutes(http::Router& router, ServerContext& context);
 
 }  // namespace ty::server

@@ -19,6 +19,7 @@
 #include "server/blob_store.h"
 #include "server/data_dir.h"
 #include "server/relay_endpoint.h"
+#include "server/web_assets.h"
 #include "store/schema.h"
 
 namespace ty::server {
@@ -32,6 +33,7 @@ struct Flags {
   std::string locations;
   std::string log_level = "info";
   std::string public_url;
+  std::string web_dir;
 };
 
 absl::StatusOr<http::ServerOptions> ListenOptions(const Flags& flags) {
@@ -66,6 +68,7 @@ absl::Status Serve(const Flags& flags) {
     }
     settings.locations = *parsed;
   }
+  settings.web_dir = flags.web_dir.empty() ? DefaultWebDir().string() : flags.web_dir;
 
   std::filesystem::path data_dir = flags.data_dir;
   RETURN_IF_ERROR(PrepareDataDir(data_dir));
@@ -170,6 +173,8 @@ int RunServerCommand(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--public-url", flags.public_url,
                  "URL agents and jobs use to reach this server (default: the listen address)");
+  app.add_option("--web-dir", flags.web_dir,
+                 "folder of the web page's files (default: 'web' beside this binary)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

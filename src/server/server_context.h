@@ -19,6 +19,7 @@ inline constexpr std::string_view kServerVersion = "0.1.0";
 struct ServerSettings {
   std::vector<std::string> locations;  // supported locations, lowercase
   std::string public_url;              // how agents and jobs reach this server, no trailing '/'
+  std::string web_dir;                 // the web page's files; empty: no web page
 };
 
 struct ServerContext {

@@ -11,6 +11,7 @@
 #include "server/api_errors.h"
 #include "server/route_util.h"
 #include "server/routes.h"
+#include "server/run_resolver.h"
 #include "server/tracking_auth.h"
 #include "server/tracking_body.h"
 #include "store/job_logs.h"
@@ -25,28 +26,6 @@ using nlohmann::json;
 
 constexpr int64_t kDefaultHistoryPageSize = 1000;
 constexpr int64_t kMaxHistoryPageSize = 25000;
-
-// Reads the run that the path names, by run id or by job, and checks that
-// the request's token may use it. A job path creates the job's run on first
-// use, so it needs a write transaction.
-absl::StatusOr<store::TrackingRun> ResolveRun(store::Transaction& transaction,
-                                              const http::Request& request) {
-  absl::StatusOr<store::TrackingRun> run;
-  if (request.params.contains("run")) {
-    run = store::GetRunById(transaction, request.Param("run"));
-    if (absl::IsNotFound(run.status())) {
-      return absl::NotFoundError(fmt::format(
-          "run '{}' not found: check the run id (in a job, TRAINYARD_RUN_ID)", request.Param("run")));
-    }
-  } else {
-    std::string workspace = store::ChildId(store::GroupId(request.Param("group")),
-                                           store::kWorkspaces, request.Param("workspace"));
-    run = store::GetRunForJob(transaction, store::JobId(workspace, request.Param("job")));
-  }
-  RETURN_IF_ERROR(run.status());
-  RETURN_IF_ERROR(CheckRunAccess(request, run->run_id));
-  return run;
-}
 
 json RunJson(const store::TrackingRun& run) {
   json body = {{"runId", run.run_id},

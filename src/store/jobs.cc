@@ -51,6 +51,17 @@ JobRecord ReadJob(const Statement& row) {
   return job;
 }
 
+// Reads every remaining row of `row` as a job.
+absl::StatusOr<std::vector<JobRecord>> ReadJobs(Statement& row) {
+  std::vector<JobRecord> jobs;
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, row.Step());
+    if (!more) break;
+    jobs.push_back(ReadJob(row));
+  }
+  return jobs;
+}
+
 absl::Status AppendHistory(Transaction& transaction, std::string_view job_id,
                            api::JobStatus status, int64_t time, std::string_view message,
                            std::optional<int64_t> rank) {
@@ -108,6 +119,34 @@ absl::StatusOr<bool> MoveNode(Transaction& transaction, const JobStatusUpdate& u
 
 }  // namespace
 
+// Indexes for the filters of the jobs list and for the web page's change
+// feed, and the tags of each job's spec in a table of their own so that
+// filtering by tag does not parse every spec. A trigger fills job_tags, so
+// InsertJob needs no change; the last statement fills it for older jobs.
+static Migration JobListMigration() {
+  return {"jobs_0002_list_indexes", R"sql(
+CREATE INDEX jobs_by_workspace_status ON jobs(workspace_id, status, key);
+CREATE INDEX jobs_by_workspace_experiment ON jobs(workspace_id, experiment, key);
+CREATE INDEX jobs_by_workspace_compute ON jobs(workspace_id, compute, key);
+CREATE INDEX jobs_by_workspace_updated ON jobs(workspace_id, updated_at);
+CREATE TABLE job_tags (
+  job_key INTEGER NOT NULL REFERENCES jobs(key) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (name, value, job_key)
+) WITHOUT ROWID;
+CREATE INDEX job_tags_by_job ON job_tags(job_key);
+CREATE TRIGGER job_tags_on_insert AFTER INSERT ON jobs BEGIN
+  INSERT OR IGNORE INTO job_tags (job_key, name, value)
+    SELECT NEW.key, tag.key, tag.value FROM json_each(NEW.spec, '$.tags') AS tag
+    WHERE tag.type = 'text';
+END;
+INSERT OR IGNORE INTO job_tags (job_key, name, value)
+  SELECT jobs.key, tag.key, tag.value FROM jobs, json_each(jobs.spec, '$.tags') AS tag
+  WHERE tag.type = 'text';
+)sql"};
+}
+
 std::vector<Migration> JobMigrations() {
   return {{"jobs_0001_create", R"sql(
 CREATE TABLE jobs (
@@ -155,7 +194,8 @@ CREATE TABLE job_nodes (
   updated_at INTEGER NOT NULL,
   PRIMARY KEY (job_id, rank)
 );
-)sql"}};
+)sql"},
+          JobListMigration()};
 }
 
 std::string JobId(std::string_view workspace_id, std::string_view name) {
@@ -227,12 +267,30 @@ absl::StatusOr<std::vector<JobNode>> JobNodes(Transaction& transaction, std::str
   return nodes;
 }
 
+std::string ListJobsSql(const JobFilter& filter) {
+  // Only the filters in use appear in the statement: a condition such as
+  // "(?3 IS NULL OR status = ?3)" would keep SQLite from using the index of
+  // that column.
+  std::string sql = fmt::format("SELECT {} FROM jobs WHERE workspace_id = ?1 AND key {} ?2",
+                                kJobColumns, filter.oldest_first ? ">" : "<");
+  if (filter.status) sql += " AND status = ?3";
+  if (!filter.experiment.empty()) sql += " AND experiment = ?4";
+  if (!filter.compute.empty()) sql += " AND compute = ?5";
+  if (!filter.tag_name.empty()) {
+    sql += filter.tag_value
+               ? " AND key IN (SELECT job_key FROM job_tags WHERE name = ?6 AND value = ?7)"
+               : " AND key IN (SELECT job_key FROM job_tags WHERE name = ?6 AND ?7 IS NULL)";
+  }
+  sql += fmt::format(" ORDER BY key {} LIMIT ?8", filter.oldest_first ? "ASC" : "DESC");
+  return sql;
+}
+
 absl::StatusOr<JobPage> ListJobs(Transaction& transaction, std::string_view workspace_id,
                                  const JobFilter& filter, const PageRequest& page) {
-  int64_t before = INT64_MAX;
+  int64_t boundary = filter.oldest_first ? 0 : INT64_MAX;
   if (!page.page_token.empty()) {
     ASSIGN_OR_RETURN(std::string key, DecodePageToken(kJobs, page.page_token));
-    if (!absl::SimpleAtoi(key, &before)) {
+    if (!absl::SimpleAtoi(key, &boundary)) {
       return InvalidField("pageToken", "invalid page token; pass the nextPageToken of the "
                                        "previous page of this list");
     }
@@ -241,14 +299,9 @@ absl::StatusOr<JobPage> ListJobs(Transaction& transaction, std::string_view work
   if (filter.status) status = std::string(api::JobStatusName(*filter.status));
 
   ASSIGN_OR_RETURN(Statement row,
-                   transaction.Query(fmt::format("SELECT {} FROM jobs WHERE workspace_id = ?1 "
-                                                 "AND key < ?2 AND (?3 IS NULL OR status = ?3) "
-                                                 "AND (?4 = '' OR experiment = ?4) "
-                                                 "AND (?5 = '' OR compute = ?5) "
-                                                 "ORDER BY key DESC LIMIT ?6",
-                                                 kJobColumns),
-                                     workspace_id, before, status, filter.experiment,
-                                     filter.compute, page.page_size + 1));
+                   transaction.Query(ListJobsSql(filter), workspace_id, boundary, status,
+                                     filter.experiment, filter.compute, filter.tag_name,
+                                     filter.tag_value, page.page_size + 1));
   JobPage result;
   int64_t last_key = 0;
   while (true) {
@@ -264,6 +317,18 @@ absl::StatusOr<JobPage> ListJobs(Transaction& transaction, std::string_view work
   return result;
 }
 
+absl::StatusOr<std::vector<JobRecord>> ListJobsUpdatedSince(Transaction& transaction,
+                                                            std::string_view workspace_id,
+                                                            int64_t since_millis, int limit) {
+  ASSIGN_OR_RETURN(Statement row,
+                   transaction.Query(fmt::format("SELECT {} FROM jobs WHERE workspace_id = ?1 "
+                                                 "AND updated_at >= ?2 ORDER BY updated_at "
+                                                 "LIMIT ?3",
+                                                 kJobColumns),
+                                     workspace_id, since_millis, limit));
+  return ReadJobs(row);
+}
+
 absl::StatusOr<std::vector<JobRecord>> ListQueuedJobs(Database& database, int limit) {
   ASSIGN_OR_RETURN(Transaction transaction, database.BeginRead());
   ASSIGN_OR_RETURN(Statement row,
@@ -271,13 +336,7 @@ absl::StatusOr<std::vector<JobRecord>> ListQueuedJobs(Database& database, int li
                                                  "ORDER BY key LIMIT ?1",
                                                  kJobColumns),
                                      limit));
-  std::vector<JobRecord> jobs;
-  while (true) {
-    ASSIGN_OR_RETURN(bool more, row.Step());
-    if (!more) break;
-    jobs.push_back(ReadJob(row));
-  }
-  return jobs;
+  return ReadJobs(row);
 }
 
 absl::StatusOr<JobRecord> CancelJob(Database& database, Notifier& notifier,

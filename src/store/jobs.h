@@ -89,6 +89,9 @@ struct JobFilter {
   std::optional<api::JobStatus> status;
   std::string experiment;  // empty: any
   std::string compute;     // empty: any
+  std::string tag_name;    // a tag of the job spec; empty: any
+  std::optional<std::string> tag_value;  // with `tag_name`; unset: any value
+  bool oldest_first = false;
 };
 
 struct JobPage {
@@ -96,10 +99,23 @@ struct JobPage {
   std::string next_page_token;
 };
 
-// Lists the workspace's jobs, newest first. Errors: kInvalidArgument (field
-// "pageToken") for a token this list did not issue.
+// Lists the workspace's jobs, newest first or, with `oldest_first`, oldest
+// first. Each filter in use is served by an index (see JobListMigration), so
+// a page costs about the same with 100 jobs as with 100,000. Errors:
+// kInvalidArgument (field "pageToken") for a token this list did not issue.
 absl::StatusOr<JobPage> ListJobs(Transaction& transaction, std::string_view workspace_id,
                                  const JobFilter& filter, const PageRequest& page);
+
+// The SQL that ListJobs runs for `filter`, with parameters ?1 workspace,
+// ?2 page key, ?3 status, ?4 experiment, ?5 compute, ?6 tag name, ?7 tag
+// value and ?8 limit. Exposed so a test can check its query plan.
+std::string ListJobsSql(const JobFilter& filter);
+
+// Returns up to `limit` jobs of the workspace whose record changed at or
+// after `since_millis`, in the order of their change.
+absl::StatusOr<std::vector<JobRecord>> ListJobsUpdatedSince(Transaction& transaction,
+                                                            std::string_view workspace_id,
+                                                            int64_t since_millis, int limit);
 
 // Returns up to `limit` jobs in Queued, oldest first, for the scheduler.
 absl::StatusOr<std::vector<JobRecord>> ListQueuedJobs(Database& database, int limit = 100);

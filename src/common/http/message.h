@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -26,12 +27,22 @@ struct Request {
   std::string Param(std::string_view name) const;
 };
 
+// Sends one piece of a streamed response body. Returns false once the peer
+// is gone or the write timed out; the stream should then stop.
+using ChunkWriter = std::function<bool(std::string_view data)>;
+
 // An HTTP response. `headers` are added after Content-Type and Content-Length.
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set, `body` is ignored: the server sends the header with chunked
+  // transfer encoding, then calls `stream` on the connection's thread, which
+  // writes the body piece by piece (server-sent events, followed logs) and
+  // returns when it is done. The connection closes afterwards. Like any
+  // handler, `stream` must return once the server stops.
+  std::function<void(const ChunkWriter& write)> stream;
 
   // Returns the header value (case-insensitive name), or "" when absent.
   std::string Header(std::string_view name) const;

@@ -74,6 +74,8 @@ class Connection {
  private:
   template <class Stream>
   bool Write(Stream& stream, const Response& response, unsigned version, bool keep_alive);
+  template <class Stream>
+  void WriteStreamed(Stream& stream, const Response& response, unsigned version);
 
   const ServerContext& context_;
   net::io_context& ioc_;
@@ -101,6 +103,52 @@ bool Connection::Write(Stream& stream, const Response& response, unsigned versio
     return false;
   }
   return message.keep_alive();
+}
+
+// Sends the header with chunked transfer encoding, lets the response's
+// stream function write the body chunk by chunk and ends with the last
+// chunk. Each chunk is bounded by the I/O timeout, so a peer that stops
+// reading ends the stream.
+template <class Stream>
+void Connection::WriteStreamed(Stream& stream, const Response& response, unsigned version) {
+  bhttp::response<bhttp::empty_body> message{static_cast<bhttp::status>(response.status),
+                                             version};
+  message.set(bhttp::field::content_type, ToBeast(response.content_type));
+  for (const auto& [name, value] : response.headers) message.insert(ToBeast(name), ToBeast(value));
+  message.chunked(true);
+  message.keep_alive(false);
+  bhttp::response_serializer<bhttp::empty_body> serializer{message};
+
+  beast::get_lowest_layer(stream).expires_after(context_.options.io_timeout);
+  beast::error_code ec = RunOp(ioc_, [&](auto handler) {
+    bhttp::async_write_header(stream, serializer, std::move(handler));
+  });
+  if (ec) {
+    ty::log::Debug("write streamed header to {} failed because {}", remote_, ec.message());
+    return;
+  }
+  bool open = true;
+  ChunkWriter write = [&](std::string_view data) {
+    if (!open) return false;
+    if (data.empty()) return true;  // an empty chunk would end the body
+    beast::get_lowest_layer(stream).expires_after(context_.options.io_timeout);
+    ec = RunOp(ioc_, [&](auto handler) {
+      net::async_write(stream, bhttp::make_chunk(net::const_buffer(data.data(), data.size())),
+                       std::move(handler));
+    });
+    open = !ec;
+    return open;
+  };
+  try {
+    response.stream(write);
+  } catch (const std::exception& e) {
+    ty::log::Error("stream of a response to {} threw: {}", remote_, e.what());
+  }
+  if (!open) return;
+  beast::get_lowest_layer(stream).expires_after(context_.options.io_timeout);
+  RunOp(ioc_, [&](auto handler) {
+    net::async_write(stream, bhttp::make_chunk_last(), std::move(handler));
+  });
 }
 
 template <class Stream>
@@ -204,6 +252,10 @@ std::optional<bhttp::request<bhttp::string_body>> Connection::ServeHttp(Stream& 
       // Handlers must not throw; a 500 keeps one bug from ending the process.
       ty::log::Error("handler for {} {} threw: {}", request.method, request.path, e.what());
       response = ErrorResponse(500, "Internal", "internal error while handling the request");
+    }
+    if (response.stream) {
+      WriteStreamed(stream, response, version);
+      return std::nullopt;
     }
     if (!Write(stream, response, version, keep_alive)) return std::nullopt;
   }
