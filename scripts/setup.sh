@@ -16,6 +16,8 @@ packages=(
   # The official Kubernetes API models, to check the manifests the agent writes.
   python3-kubernetes
   curl procps iproute2
+  # The browser that the web page's end-to-end tests drive (headless).
+  chromium
 )
 
 missing=()
@@ -25,6 +27,12 @@ for package in "${packages[@]}"; do
   fi
 done
 
+# Node.js and npm bundle the web page (Debian 12 ships Node 18). A Node.js
+# installed another way, which brings its own npm, is used as it is.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
+
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   sudo_prefix=()
@@ -32,4 +40,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
   "${sudo_prefix[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_prefix[@]}" apt-get install -y -qq --no-install-recommends \
     "${missing[@]}"
+fi
+
+# The web page's npm packages, pinned by web/package-lock.json.
+web_dir="$(dirname "$0")/../web"
+if [ ! -f "$web_dir/node_modules/.package-lock.json" ] ||
+   [ "$web_dir/package-lock.json" -nt "$web_dir/node_modules/.package-lock.json" ]; then
+  echo "setup: installing the web page's npm packages"
+  (cd "$web_dir" && npm ci --no-audit --no-fund)
 fi

@@ -177,6 +177,7 @@ int Up::Run() {
                                layout_.token_file().string(), "\", \"pid\": ", getpid(), "}"))
       .IgnoreError();
   std::cout << "\nTrainyard is up.\n"
+            << "  web page:   " << url_ << "/ (sign in with the token file's contents)\n"
             << "  API:        " << url_ << "/api/v1\n"
             << "  token file: " << layout_.token_file().string() << "\n"
             << "  agent log:  " << layout_.agent_log().string() << "\n"
