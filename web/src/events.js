@@ -1,6 +1,6 @@
 // Server-sent events read with fetch, because EventSource cannot send the
 // Authorization header. followEvents() reconnects after the server goes
-// away, once it answers again, asking for what it missed through
+// away, once it responds again, asking for what it missed through
 // `queryFor()`.
 
 import { token } from './api.js';

@@ -185,7 +185,24 @@ describe('web page', { timeout: 800000 }, () => {
     const drawn = Number((await note.textContent()).match(/([\d,]+) drawn/)[1].replace(/,/g, ''));
     assert.ok(drawn > 100, `only ${drawn} points drawn`);
     assert.ok(drawn <= 4 * 1400, `${drawn} points drawn: more than 4 per pixel column`);
-    // Log scale and smoothing redraw without losing the chart.
+    // Dragging over the chart zooms in: the range is fetched again, still
+    // reduced on the server. A double-click goes back to the whole series.
+    const over = page.locator('figure[data-metric="big"] .u-over');
+    const box = await over.boundingBox();
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await waitFor(async () => /zoomed/.test(await note.textContent()), 'the zoomed chart', LONG);
+    const zoomedTotal = Number((await note.textContent()).match(/^([\d,]+) points/)[1].replace(/,/g, ''));
+    assert.ok(zoomedTotal > 1000, `${zoomedTotal} points in the zoomed range`);
+    assert.ok(zoomedTotal < 1000000, `${zoomedTotal} points in the zoomed range`);
+    await over.dblclick();
+    await waitFor(async () => /^1,000,000 points[^(]*$/.test(await note.textContent()),
+                  'the chart to zoom out', LONG);
+    // Time on the x axis, log scale and smoothing redraw the chart.
+    await page.selectOption('#chart-axis', 'time');
+    await waitFor(async () => /1,000,000 points/.test(await note.textContent()), 'the time axis', LONG);
     await page.check('#chart-log');
     await page.fill('#chart-smoothing', '0.9');
     assert.equal(await page.locator('figure[data-metric="big"] canvas').count(), 1);
