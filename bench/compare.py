@@ -263,6 +263,8 @@ def run_slurm(args, results, profile):
     measured = results.setdefault("slurm", {})
     try:
         peer.start()
+        time.sleep(1)
+        idle = {name: procstat.rss_kib(pid) for name, pid in peer.pids().items()}
         measured["version"] = peer.run(["sinfo", "--version"]).strip()
         measured["config"] = {"node_cpus": args.job_slots,
                               "scheduler_parameters": args.slurm_scheduler_parameters}
@@ -275,6 +277,7 @@ def run_slurm(args, results, profile):
         measured["throughput"] = throughput
         note_unfinished(results, "Slurm", throughput)
         measured["memory_mib"] = {name + "_peak": kib / 1024 for name, kib in peak.items()}
+        measured["memory_mib"].update({name + "_idle": kib / 1024 for name, kib in idle.items()})
         profile["slurm throughput, CPU seconds"] = cpu
     finally:
         peer.stop()
@@ -282,6 +285,10 @@ def run_slurm(args, results, profile):
 
 
 def note_unfinished(results, system, throughput):
+    if throughput.get("first_failure"):
+        results.setdefault("notes", []).append(
+            f"{throughput['failed']} of {system}'s throughput jobs failed or were canceled, "
+            f"for example {throughput['first_failure']}")
     if not throughput["finished"]:
         results.setdefault("notes", []).append(
             f"{system}'s throughput run stopped at the phase timeout with {throughput['ended']} "

@@ -84,15 +84,18 @@ ROWS = [
      None),
     ("jobs completed/s (4 clients)", "throughput.completed_per_s",
      "throughput.completed_per_s", "throughput.completed_per_s"),
+    ("jobs failed in the throughput run", "throughput.failed", "throughput.failed", None),
     ("metric batch ingestion (points/s)", "metrics.points_per_s", None, None),
     ("single log-metric median (us)", "metrics.single_latency_us.median", None, None),
     ("single log-metric p99 (us)", "metrics.single_latency_us.p99", None, None),
     ("log streaming (MB/s)", "logs.megabytes_per_s", None, None),
     ("log lines lost", "logs.lines_lost", None, None),
-    ("server RSS idle (MiB)", "memory_mib.server_idle", None, None),
-    ("server RSS peak (MiB)", "memory_mib.server_peak", None, None),
-    ("agent RSS idle (MiB)", "memory_mib.agent_idle", None, None),
-    ("agent RSS peak (MiB)", "memory_mib.agent_peak", None, None),
+    ("server (slurmctld) RSS idle (MiB)", "memory_mib.server_idle",
+     "memory_mib.slurmctld_idle", None),
+    ("server (slurmctld) RSS peak (MiB)", "memory_mib.server_peak",
+     "memory_mib.slurmctld_peak", None),
+    ("agent (slurmd) RSS idle (MiB)", "memory_mib.agent_idle", "memory_mib.slurmd_idle", None),
+    ("agent (slurmd) RSS peak (MiB)", "memory_mib.agent_peak", "memory_mib.slurmd_peak", None),
 ]
 
 

@@ -23,7 +23,6 @@ import time
 FREQUENCY_HZ = 499
 # A report filtered with --pid ends each row with empty IPC columns ("-  -").
 SYMBOL_LINE = re.compile(r"^\s*([0-9.]+)%\s+(\S+)\s+(\S+)\s+\[[.k]\]\s+(.+?)(?:\s+-\s+-)?\s*$")
-OBJECT_LINE = re.compile(r"^\s*([0-9.]+)%\s+(\S+)\s+(\S+)(?:\s+-\s+-)?\s*$")
 
 
 def available():
@@ -38,6 +37,7 @@ class PerfRecord:
         self.path = path
         self.process = None
         self.error = None
+        self.rows = None
 
     def __enter__(self):
         args = ["perf", "record", "-a", "-F", str(FREQUENCY_HZ), "-o", self.path]
@@ -61,20 +61,30 @@ class PerfRecord:
 
     def top_symbols(self, count=20):
         """Returns up to `count` rows {"percent", "command", "object", "symbol"} by self time."""
-        return parse_symbols(self._report("comm,dso,symbol"))[:count]
+        return self._symbols()[:count]
 
     def top_objects(self, count=10):
-        """Returns up to `count` rows {"percent", "command", "object"} by self time."""
-        return parse_objects(self._report("comm,dso"))[:count]
+        """Returns up to `count` rows {"percent", "command", "object"} by self time.
 
-    def _report(self, sort_keys):
+        The shares are sums over the symbol rows, because a report sorted by
+        shared object and filtered with --pid put every sample under one object.
+        """
+        return sum_by_object(self._symbols())[:count]
+
+    def _symbols(self):
+        if self.rows is None:
+            self.rows = parse_symbols(self._report())
+        return self.rows
+
+    def _report(self):
         if self.error:
             raise RuntimeError(self.error)
         if not os.path.exists(self.path):
             raise RuntimeError(f"perf record wrote no {self.path}")
-        result = subprocess.run(["perf", "report", "-i", self.path, "--stdio", "--sort", sort_keys,
-                                 "--pid", ",".join(str(pid) for pid in self.pids),
-                                 "--percentage", "relative", "--percent-limit", "0.5"],
+        result = subprocess.run(["perf", "report", "-i", self.path, "--stdio", "--sort",
+                                 "comm,dso,symbol", "--pid",
+                                 ",".join(str(pid) for pid in self.pids),
+                                 "--percentage", "relative"],
                                 capture_output=True, text=True, timeout=300)
         if result.returncode != 0:
             raise RuntimeError(f"perf report failed: {result.stderr.strip()[-500:]}")
@@ -86,9 +96,15 @@ def parse_symbols(text):
     return parse_rows(text, SYMBOL_LINE, ("command", "object", "symbol"))
 
 
-def parse_objects(text):
-    """Reads the sample rows of `perf report --stdio --sort comm,dso`."""
-    return parse_rows(text, OBJECT_LINE, ("command", "object"))
+def sum_by_object(symbol_rows):
+    """Adds up symbol rows per (command, object), highest share first."""
+    totals = {}
+    for row in symbol_rows:
+        key = (row["command"], row["object"])
+        totals[key] = totals.get(key, 0.0) + row["percent"]
+    rows = [{"percent": round(percent, 2), "command": command, "object": name}
+            for (command, name), percent in totals.items()]
+    return sorted(rows, key=lambda row: -row["percent"])
 
 
 def parse_rows(text, pattern, keys):

@@ -18,20 +18,10 @@ SYMBOL_REPORT = """\
 #
 """
 
-OBJECT_REPORT = """\
-# Overhead  Command          Shared Object
-# ........  ...............  ....................
-#
-    46.84%  true             [kernel.kallsyms]
-    28.77%  true             ld-linux-x86-64.so.2
-"""
-
-
 FILTERED_REPORT = """\
 # Overhead  Command    Shared Object      Symbol                 IPC   [IPC Coverage]
 #
      3.88%  trainyard  trainyard          [.] ty::store::Commit   -      -
-    41.20%  trainyard  [kernel.kallsyms]  -      -
 """
 
 
@@ -46,21 +36,24 @@ class ParseTest(unittest.TestCase):
         rows = perf_profile.parse_symbols(SYMBOL_REPORT)
         self.assertEqual(rows[2]["symbol"], "ty::agent::Journal::Append(std::string const&)")
 
-    def test_object_rows(self):
-        rows = perf_profile.parse_objects(OBJECT_REPORT)
+    def test_objects_summed_from_symbols(self):
+        rows = perf_profile.sum_by_object(perf_profile.parse_symbols(SYMBOL_REPORT))
+        self.assertEqual(rows[0], {"percent": 7.7, "command": "trainyard",
+                                   "object": "[kernel.kallsyms]"})
         self.assertEqual([row["object"] for row in rows],
-                         ["[kernel.kallsyms]", "ld-linux-x86-64.so.2"])
-        self.assertEqual(rows[1]["percent"], 28.77)
+                         ["[kernel.kallsyms]", "ld-linux-x86-64.so.2", "trainyard"])
+
+    def test_objects_of_one_object_add_up(self):
+        rows = perf_profile.parse_symbols(SYMBOL_REPORT)
+        rows.append(dict(rows[0], symbol="exc_page_fault", percent=1.3))
+        self.assertEqual(perf_profile.sum_by_object(rows)[0]["percent"], 9.0)
 
     def test_ipc_columns_of_filtered_report_dropped(self):
         self.assertEqual(perf_profile.parse_symbols(FILTERED_REPORT)[0]["symbol"],
                          "ty::store::Commit")
-        self.assertEqual(perf_profile.parse_objects(FILTERED_REPORT)[0]["object"],
-                         "[kernel.kallsyms]")
 
     def test_header_only_gives_no_rows(self):
         self.assertEqual(perf_profile.parse_symbols("# Overhead  Command\n#\n"), [])
-        self.assertEqual(perf_profile.parse_objects("# Overhead  Command\n#\n"), [])
 
 
 if __name__ == "__main__":

@@ -124,19 +124,26 @@ def unfinished(cluster):
 
 
 def count_ended(cluster, prefix):
-    """Counts the jobs named `prefix`-N in each final status, paging through the lists."""
-    counts = {}
+    """Counts the jobs named `prefix`-N in each final status, paging through the lists.
+
+    Also returns "NAME: STATUS: error" of one job that failed or was
+    canceled, or None.
+    """
+    counts, first_failure = {}, None
     for status in FINAL:
         counts[status], token = 0, ""
         while True:
             query = f"pageSize=1000&status={status}" + (f"&pageToken={token}" if token else "")
             page = cluster.api("GET", f"{cluster.workspace_path}/jobs?{query}")
-            counts[status] += sum(1 for job in page["items"]
-                                  if job["name"].startswith(prefix + "-"))
+            names = [job["name"] for job in page["items"] if job["name"].startswith(prefix + "-")]
+            counts[status] += len(names)
+            if names and status != "Completed" and first_failure is None:
+                job = cluster.job(names[0])
+                first_failure = f"{names[0]}: {status}: {job['properties'].get('error')}"
             token = page.get("nextPageToken")
             if not token:
                 break
-    return counts
+    return counts, first_failure
 
 
 def submit_burst(cluster, count, clients, instance_type, prefix):
@@ -171,12 +178,13 @@ def measure_throughput(cluster, count, clients, timeout_s, instance_type=None, p
                 break
             time.sleep(0.25)
         elapsed_s = time.monotonic() - began
-    ended = count_ended(cluster, prefix)
+    ended, first_failure = count_ended(cluster, prefix)
     done = count if finished else sum(ended.values())
     if not finished:
         log(f"trainyard throughput: stopped waiting after {timeout_s} s with {done} of {count} "
             "jobs ended")
     return ({"accepted_per_s": count / accepted_s, "completed_per_s": done / elapsed_s,
              "jobs": count, "ended": done, "finished": finished, "clients": clients,
-             "failed": ended["Failed"] + ended["Canceled"], "seconds": elapsed_s},
+             "failed": ended["Failed"] + ended["Canceled"], "first_failure": first_failure,
+             "seconds": elapsed_s},
             peak.peak_kib, cpu.seconds)
