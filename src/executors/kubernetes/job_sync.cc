@@ -312,8 +312,6 @@ void KubernetesExecutor::FinishIfDrained(TrackedJob& job) {
     log::Warning("[job {}] final status reported before its whole log arrived", job.spec.job_id);
     for (auto& [pod, follower] : job.followers) follower->Stop();
   }
-  // TODO: outputs written under /trainyard/outputs stay in the pods; they
-  // are not uploaded until the pods can reach the workspace's blob store.
   const JobView& outcome = *job.outcome;
   // The failing rank's last lines are known only once its log is read.
   std::string message = outcome.status == "Failed" ? FailureMessage(job, outcome)
