@@ -119,6 +119,8 @@ std::string Agent::BuildHello() {
                 {"jobs", jobs}};
   absl::StatusOr<std::vector<NodeCapacity>> capacity = executor_.DiscoverCapacity();
   if (capacity.ok()) hello["capacity"] = CapacityToJson(*capacity);
+  std::string job_namespace = executor_.JobNamespace();
+  if (!job_namespace.empty()) hello["jobNamespace"] = job_namespace;
   return Dump(hello);
 }
 

@@ -149,6 +149,11 @@ class Executor {
   // Returns the nodes and their resources as the backend reports them now.
   virtual absl::StatusOr<std::vector<NodeCapacity>> DiscoverCapacity() = 0;
 
+  // Returns the Kubernetes namespace that jobs run in, or "" for a backend
+  // without namespaces. The agent reports it, so that the server can check
+  // the namespace of a compute when it is attached.
+  virtual std::string JobNamespace() const { return ""; }
+
   // Stops watching (processes keep running) and joins internal threads.
   virtual void Shutdown() = 0;
 };

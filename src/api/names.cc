@@ -43,4 +43,19 @@ absl::Status ValidateName(std::string_view kind, std::string_view field, std::st
   return absl::OkStatus();
 }
 
+absl::Status ValidateNamespaceName(std::string_view field, std::string_view name) {
+  constexpr size_t kMaxNamespaceLength = 63;
+  bool valid = !name.empty() && name.size() <= kMaxNamespaceLength &&
+               std::isalnum(static_cast<unsigned char>(name.front())) &&
+               std::isalnum(static_cast<unsigned char>(name.back()));
+  for (char c : name) {
+    valid = valid && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-');
+  }
+  if (valid) return absl::OkStatus();
+  return InvalidField(field,
+                      fmt::format("invalid namespace '{}'; use 1 to 63 lowercase letters, digits "
+                                  "and '-', starting and ending with a letter or digit",
+                                  name));
+}
+
 }  // namespace ty::api

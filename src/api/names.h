@@ -18,4 +18,9 @@ inline constexpr size_t kMaxNameLength = 63;
 // and its position (1-based).
 absl::Status ValidateName(std::string_view kind, std::string_view field, std::string_view name);
 
+// Returns OK when `name` is a valid Kubernetes namespace name (an RFC 1123
+// DNS label: 1 to 63 lowercase letters, digits and '-', starting and ending
+// with a letter or digit), or else kInvalidArgument with field `field`.
+absl::Status ValidateNamespaceName(std::string_view field, std::string_view name);
+
 }  // namespace ty::api

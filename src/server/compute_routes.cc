@@ -9,27 +9,35 @@
 #include "server/api_errors.h"
 #include "server/route_util.h"
 #include "server/routes.h"
+#include "store/clusters.h"
 #include "store/computes.h"
+#include "store/resources.h"
 
 namespace ty::server {
 namespace {
 
-constexpr size_t kMaxNamespaceLength = 63;
-
-// Checks a Kubernetes namespace name (an RFC 1123 DNS label).
-// TODO: move to src/api beside the other name rules once the agent needs it.
-absl::Status ValidateNamespace(std::string_view name) {
-  bool valid = !name.empty() && name.size() <= kMaxNamespaceLength &&
-               std::isalnum(static_cast<unsigned char>(name.front())) &&
-               std::isalnum(static_cast<unsigned char>(name.back()));
-  for (char c : name) {
-    valid = valid && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-');
-  }
-  if (valid) return absl::OkStatus();
-  return InvalidField("namespace",
-                      fmt::format("invalid namespace '{}'; use 1 to 63 lowercase letters, digits "
-                                  "and '-', starting and ending with a letter or digit",
-                                  name));
+// Returns the namespace a compute on the cluster gets. A Kubernetes agent
+// reports the one namespace it runs jobs in: an empty request takes it, and
+// any other is rejected now rather than failing every job later. Without
+// such a report (a local agent, or one that never connected) an empty
+// request means "default".
+absl::StatusOr<std::string> NamespaceOnCluster(store::Transaction& transaction,
+                                               const std::string& cluster_group,
+                                               const std::string& cluster_name,
+                                               const std::string& requested) {
+  std::string cluster_id =
+      store::ChildId(store::GroupId(cluster_group), store::kConnectedClusters, cluster_name);
+  ASSIGN_OR_RETURN(std::optional<store::Resource> cluster,
+                   store::FindResource(transaction, cluster_id));
+  std::string served = cluster ? cluster->properties.value("jobNamespace", "") : "";
+  if (served.empty()) return requested.empty() ? std::string("default") : requested;
+  if (requested.empty() || requested == served) return served;
+  return InvalidField(
+      "namespace",
+      fmt::format("namespace '{}' is not served by cluster '{}': its agent runs jobs in "
+                  "namespace '{}' only; attach with --namespace {}, or restart the agent with "
+                  "--namespace {}",
+                  requested, cluster_name, served, served, requested));
 }
 
 std::string WorkspaceId(const http::Request& request) {
@@ -53,12 +61,16 @@ absl::StatusOr<http::Response> AttachCompute(ServerContext& context, http::Reque
   ASSIGN_OR_RETURN(std::string cluster_group,
                    OptionalString(body, "clusterResourceGroup", request.Param("group")));
   RETURN_IF_ERROR(api::ValidateName("resource group", "clusterResourceGroup", cluster_group));
-  ASSIGN_OR_RETURN(std::string namespace_name, OptionalString(body, "namespace", "default"));
-  RETURN_IF_ERROR(ValidateNamespace(namespace_name));
+  ASSIGN_OR_RETURN(std::string namespace_name, OptionalString(body, "namespace", ""));
+  if (!namespace_name.empty()) {
+    RETURN_IF_ERROR(api::ValidateNamespaceName("namespace", namespace_name));
+  }
 
+  ASSIGN_OR_RETURN(store::Transaction transaction, context.database.Begin());
+  ASSIGN_OR_RETURN(namespace_name,
+                   NamespaceOnCluster(transaction, cluster_group, cluster_name, namespace_name));
   store::NewCompute compute{WorkspaceId(request), name, cluster_group, cluster_name,
                             namespace_name};
-  ASSIGN_OR_RETURN(store::Transaction transaction, context.database.Begin());
   ASSIGN_OR_RETURN(store::Resource attached, store::AttachCompute(transaction, compute));
   RETURN_IF_ERROR(transaction.Commit());
   log::Info("attached {} as {}", store::DescribeResource(attached.properties.value("clusterId", "")),

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/job_status.h"
+#include "api/names.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "common/time.h"
@@ -55,8 +56,22 @@ absl::StatusOr<std::string> OptionalNodeName(const json& frame) {
 void RelayHub::HandleHello(Session& session, const json& frame) {
   std::optional<json> capacity;
   if (frame.contains("capacity") && frame["capacity"].is_object()) capacity = frame["capacity"];
-  absl::Status stored = store::UpdateClusterHeartbeat(database_, session.cluster_id, capacity, true,
-                                                      NowMillis(), frame.value("agentVersion", ""));
+  // Every hello sets the namespace, so that a cluster whose agent moved to
+  // the local executor no longer keeps an old one.
+  std::string job_namespace;
+  auto reported = frame.find("jobNamespace");
+  if (reported != frame.end() && reported->is_string()) {
+    job_namespace = reported->get<std::string>();
+    absl::Status valid = api::ValidateNamespaceName("jobNamespace", job_namespace);
+    if (!valid.ok()) {
+      log::Warning("relay: cluster {} reported an invalid job namespace, ignored: {}",
+                   session.cluster_ref, valid.message());
+      job_namespace.clear();
+    }
+  }
+  absl::Status stored =
+      store::UpdateClusterHeartbeat(database_, session.cluster_id, capacity, true, NowMillis(),
+                                    frame.value("agentVersion", ""), job_namespace);
   if (!stored.ok()) {
     log::Warning("relay: hello of cluster {} not stored because {}", session.cluster_ref,
                  stored.message());

@@ -247,5 +247,53 @@ TEST_F(ResourceRoutesTest, AttachRejectsLocationMismatch) {
   EXPECT_NE(refused.message().find("westeurope"), std::string::npos);
 }
 
+TEST_F(ResourceRoutesTest, AttachTakesAgentNamespace) {
+  CreateBasics();
+  CreateExtension({{"enableTraining", "True"}}, true);
+  ASSERT_TRUE(store::UpdateClusterHeartbeat(*database_, kClusterId, std::nullopt, true, 1000,
+                                            "test", std::string("team-a"))
+                  .ok());
+
+  ApiResult attached = Attach();
+
+  ASSERT_EQ(attached.status, 201) << attached.raw;
+  EXPECT_EQ(attached.body["properties"]["namespace"], "team-a");
+}
+
+TEST_F(ResourceRoutesTest, AttachRejectsNamespaceAgentDoesNotServe) {
+  CreateBasics();
+  CreateExtension({{"enableTraining", "True"}}, true);
+  ASSERT_TRUE(store::UpdateClusterHeartbeat(*database_, kClusterId, std::nullopt, true, 1000,
+                                            "test", std::string("trainyard"))
+                  .ok());
+  std::string before = DumpStore();
+
+  ApiResult refused = Post(std::string(kWorkspacePath) + "/computes",
+                           {{"name", "k8s"}, {"clusterName", "c1"}, {"namespace", "team-a"}});
+
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(refused.field(), "namespace");
+  EXPECT_NE(refused.message().find("namespace 'team-a'"), std::string::npos) << refused.raw;
+  EXPECT_NE(refused.message().find("--namespace trainyard"), std::string::npos) << refused.raw;
+  EXPECT_EQ(DumpStore(), before);
+}
+
+TEST_F(ResourceRoutesTest, LocalAgentClearsNamespace) {
+  CreateBasics();
+  CreateExtension({{"enableTraining", "True"}}, true);
+  ASSERT_TRUE(store::UpdateClusterHeartbeat(*database_, kClusterId, std::nullopt, true, 1000,
+                                            "test", std::string("trainyard"))
+                  .ok());
+  ASSERT_TRUE(store::UpdateClusterHeartbeat(*database_, kClusterId, std::nullopt, true, 2000,
+                                            "test", std::string())
+                  .ok());
+
+  ApiResult attached = Post(std::string(kWorkspacePath) + "/computes",
+                            {{"name", "k8s"}, {"clusterName", "c1"}, {"namespace", "team-a"}});
+
+  ASSERT_EQ(attached.status, 201) << attached.raw;
+  EXPECT_EQ(attached.body["properties"]["namespace"], "team-a");
+}
+
 }  // namespace
 }  // namespace ty::server

@@ -61,13 +61,16 @@ absl::StatusOr<Resource> AuthenticateCluster(Database& database, std::string_vie
 
 absl::Status UpdateClusterHeartbeat(Database& database, std::string_view cluster_id,
                                     const std::optional<nlohmann::json>& capacity, bool connected,
-                                    int64_t time_millis, std::string_view agent_version) {
+                                    int64_t time_millis, std::string_view agent_version,
+                                    const std::optional<std::string>& job_namespace) {
   ASSIGN_OR_RETURN(Transaction transaction, database.Begin());
   ASSIGN_OR_RETURN(Resource cluster, GetResource(transaction, cluster_id));
   cluster.properties["connectivityStatus"] = connected ? kConnected : kOffline;
   cluster.properties["lastHeartbeat"] = FormatRfc3339(time_millis);
   if (!agent_version.empty()) cluster.properties["agentVersion"] = agent_version;
   if (capacity) cluster.properties["capacity"] = *capacity;
+  if (job_namespace && job_namespace->empty()) cluster.properties.erase("jobNamespace");
+  if (job_namespace && !job_namespace->empty()) cluster.properties["jobNamespace"] = *job_namespace;
   RETURN_IF_ERROR(UpdateResource(transaction, cluster));
   return transaction.Commit();
 }

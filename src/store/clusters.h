@@ -52,10 +52,12 @@ absl::StatusOr<Resource> AuthenticateCluster(Database& database, std::string_vie
 
 // Records an agent report for the cluster with id `cluster_id`: connected or
 // offline, the heartbeat time (milliseconds since the epoch), the agent's
-// version when non-empty and the capacity when given. kNotFound when the
-// cluster is gone.
+// version when non-empty and the capacity when given. `job_namespace`, when
+// given, is the Kubernetes namespace the agent runs jobs in ("" for a
+// backend without namespaces). kNotFound when the cluster is gone.
 absl::Status UpdateClusterHeartbeat(Database& database, std::string_view cluster_id,
                                     const std::optional<nlohmann::json>& capacity, bool connected,
-                                    int64_t time_millis, std::string_view agent_version = "");
+                                    int64_t time_millis, std::string_view agent_version = "",
+                                    const std::optional<std::string>& job_namespace = std::nullopt);
 
 }  // namespace ty::store

@@ -283,17 +283,19 @@ class KubernetesClusterTest(unittest.TestCase):
         self.assertIn("no schedulable GPUs", created.err)
         self.assertIn("installNvidiaDevicePlugin is True", created.err)
 
-    def test_foreign_compute_namespace_fails_job(self):
-        self.w.cli_ok("ml", "compute", "attach", "-n", "team-a", "--cluster", CLUSTER,
-                      "--namespace", "team-a")
-        created = self.w.cli("ml", "job", "create", "--file", DIGITS_SKLEARN, "--name", "ns1",
-                             "--set", "compute=team-a", f"environment={IMAGE}")
-        self.assertEqual(created.code, 0, created)
-        job = self.wait_final("ns1")
-        self.assertEqual(job["properties"]["status"], "Failed", job)
-        message = job["properties"]["error"]
-        self.assertIn("namespace 'team-a'", message)
-        self.assertIn("--namespace trainyard", message)
+    def test_attach_with_namespace_agent_lacks_rejected(self):
+        attached = self.w.cli("ml", "compute", "attach", "-n", "team-a", "--cluster", CLUSTER,
+                              "--namespace", "team-a")
+        self.assertNotEqual(attached.code, 0, attached)
+        self.assertIn("namespace 'team-a'", attached.err)
+        self.assertIn("--namespace trainyard", attached.err)
+        shown = self.w.cli("ml", "compute", "show", "-n", "team-a")
+        self.assertNotEqual(shown.code, 0, shown)
+
+    def test_attach_without_namespace_takes_agents(self):
+        self.w.cli_ok("ml", "compute", "attach", "-n", "no-ns", "--cluster", CLUSTER)
+        compute = self.w.cli_json("ml", "compute", "show", "-n", "no-ns")
+        self.assertEqual(compute["properties"]["namespace"], NAMESPACE)
 
     # The agent against a cluster it cannot use.
 

@@ -80,6 +80,7 @@ class KubernetesExecutor : public agent::Executor {
   // gone. Errors: kUnavailable when the lists did not arrive in time.
   absl::Status Recover() override;
   absl::StatusOr<std::vector<agent::NodeCapacity>> DiscoverCapacity() override;
+  std::string JobNamespace() const override { return options_.manifests.namespace_name; }
   void Shutdown() override;
 
   // For tests: the Kubernetes name of a job's objects.
