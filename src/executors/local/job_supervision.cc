@@ -22,6 +22,9 @@ constexpr int kFailureLines = 5;
 // shim writes shim.pid first thing, so only a rank the earlier agent never
 // started stays unknown this long.
 constexpr int64_t kUnknownShimWaitMs = 5000;
+// How long to wait for a shim to exit after it wrote its status, which is
+// the last thing it does.
+constexpr std::chrono::milliseconds kShimExitWait{2000};
 
 }  // namespace
 
@@ -39,6 +42,7 @@ bool JobRunner::Supervise() {
       // The shim writes status.json only after the last output record, so
       // this poll delivers everything the ranks wrote.
       for (Rank& rank : ranks_) rank.tailer->Poll(listener_);
+      for (const Rank& rank : ranks_) ReapShim(rank.shim_pid, kShimExitWait);
       return true;
     }
 

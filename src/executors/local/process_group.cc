@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,103 +19,80 @@
 #include "executors/local/file_util.h"
 
 namespace ty::executors::local {
-namespace {
-
-// Reads from `fd` until end of file.
-std::string ReadAll(int fd) {
-  std::string data;
-  char buffer[4096];
-  while (true) {
-    ssize_t n = read(fd, buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    data.append(buffer, static_cast<size_t>(n));
-  }
-  return data;
-}
-
-}  // namespace
 
 absl::StatusOr<pid_t> SpawnShim(const std::string& shim_path, const std::string& rank_dir) {
   std::string log_path = rank_dir + "/shim.log";
   char* argv[] = {const_cast<char*>(shim_path.c_str()), const_cast<char*>("shim"),
                   const_cast<char*>(rank_dir.c_str()), nullptr};
 
-  // `pid_pipe` carries the shim's pid from the intermediate process;
-  // `exec_pipe` carries exec's errno from the shim and closes on success.
-  int pid_pipe[2], exec_pipe[2];
-  if (pipe2(pid_pipe, O_CLOEXEC) != 0) {
-    return absl::InternalError(fmt::format("create pipe: {}", ErrnoText(errno)));
-  }
-  if (pipe2(exec_pipe, O_CLOEXEC) != 0) {
-    close(pid_pipe[0]);
-    close(pid_pipe[1]);
-    return absl::InternalError(fmt::format("create pipe: {}", ErrnoText(errno)));
-  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  // Descriptors the agent opened without O_CLOEXEC must not reach the shim,
+  // which lives far longer than the agent's sockets and files.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
 
-  pid_t intermediate = fork();
-  if (intermediate == 0) {
-    // Only async-signal-safe calls until exec: the agent has other threads.
-    pid_t shim = fork();
-    if (shim == 0) {
-      int null_fd = open("/dev/null", O_RDONLY);
-      int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      dup2(null_fd, STDIN_FILENO);
-      dup2(log_fd, STDOUT_FILENO);
-      dup2(log_fd, STDERR_FILENO);
-      // The shim starts with the signals it handles blocked, so a SIGTERM
-      // sent right after exec waits for its handler instead of killing it.
-      sigset_t handled;
-      sigemptyset(&handled);
-      for (int signal_number : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) sigaddset(&handled, signal_number);
-      sigprocmask(SIG_SETMASK, &handled, nullptr);
-      // Descriptors the agent opened without O_CLOEXEC must not reach the
-      // shim, which lives far longer than the agent's sockets and files.
-      if (exec_pipe[1] > 3) close_range(3, exec_pipe[1] - 1, 0);
-      close_range(exec_pipe[1] + 1, ~0U, 0);
-      execv(shim_path.c_str(), argv);
-      int saved = errno;
-      (void)!write(exec_pipe[1], &saved, sizeof(saved));
-      _exit(127);
-    }
-    (void)!write(pid_pipe[1], &shim, sizeof(shim));
-    _exit(shim > 0 ? 0 : 1);
-  }
-  close(pid_pipe[1]);
-  close(exec_pipe[1]);
-  if (intermediate < 0) {
-    int saved = errno;
-    close(pid_pipe[0]);
-    close(exec_pipe[0]);
-    return absl::InternalError(fmt::format("fork: {}", ErrnoText(saved)));
-  }
-  while (waitpid(intermediate, nullptr, 0) < 0 && errno == EINTR) {
-  }
+  // The shim starts with the signals it handles blocked, so a SIGTERM sent
+  // right after exec waits for its handler instead of killing it.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t handled;
+  sigemptyset(&handled);
+  for (int signal_number : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) sigaddset(&handled, signal_number);
+  posix_spawnattr_setsigmask(&attributes, &handled);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
 
-  std::string pid_bytes = ReadAll(pid_pipe[0]);
-  std::string exec_bytes = ReadAll(exec_pipe[0]);
-  close(pid_pipe[0]);
-  close(exec_pipe[0]);
   pid_t shim = -1;
-  if (pid_bytes.size() == sizeof(shim)) std::memcpy(&shim, pid_bytes.data(), sizeof(shim));
-  if (shim <= 0) return absl::InternalError("fork of the shim process failed");
-  if (exec_bytes.size() == sizeof(int)) {
-    int exec_errno = 0;
-    std::memcpy(&exec_errno, exec_bytes.data(), sizeof(exec_errno));
+  int result = posix_spawn(&shim, shim_path.c_str(), &actions, &attributes, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  if (result != 0) {
     return absl::InternalError(fmt::format("start shim '{}': {}; check the executor's shim path",
-                                           shim_path, ErrnoText(exec_errno)));
+                                           shim_path, ErrnoText(result)));
   }
   return shim;
 }
 
-bool IsShimAlive(pid_t pid, const std::string& rank_dir) {
-  if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH)) return false;
-
-  // A zombie has an empty command line, so it fails the match below too.
-  auto cmdline = ReadFile(fmt::format("/proc/{}/cmdline", pid));
-  if (!cmdline.ok()) return false;
-  std::vector<std::string> args = absl::StrSplit(*cmdline, '\0');
+bool ShimMatches(std::string_view cmdline, char state, const std::string& rank_dir) {
+  if (state == 'Z' || state == 'X' || state == '\0') return false;
+  // The kernel shows an empty command line while exec replaces the
+  // process's memory: the shim is starting, not gone.
+  if (cmdline.empty()) return true;
+  std::vector<absl::string_view> args =
+      absl::StrSplit(absl::string_view(cmdline.data(), cmdline.size()), '\0');
   return args.size() >= 3 && args[1] == "shim" && args[2] == rank_dir;
+}
+
+void ReapShim(pid_t pid, std::chrono::milliseconds wait) {
+  if (pid <= 0) return;
+  int64_t deadline = NowMillis() + wait.count();
+  while (true) {
+    pid_t result = waitpid(pid, nullptr, WNOHANG);
+    if (result != 0 || NowMillis() >= deadline) return;
+    usleep(2000);
+  }
+}
+
+bool IsShimAlive(pid_t pid, const std::string& rank_dir) {
+  if (pid <= 0) return false;
+  // Reaps the shim when it is this agent's child; a shim left by an earlier
+  // agent process belongs to init and gives ECHILD.
+  if (waitpid(pid, nullptr, WNOHANG) == pid) return false;
+  if (kill(pid, 0) != 0 && errno == ESRCH) return false;
+
+  auto stat = ReadFile(fmt::format("/proc/{}/stat", pid));
+  auto cmdline = ReadFile(fmt::format("/proc/{}/cmdline", pid));
+  if (!stat.ok() || !cmdline.ok()) return false;
+  // The state follows the parenthesized command name, which may itself
+  // contain ") ", so the last one is the end of the name.
+  size_t name_end = stat->rfind(") ");
+  char state = name_end != std::string::npos && name_end + 2 < stat->size()
+                   ? (*stat)[name_end + 2]
+                   : '\0';
+  return ShimMatches(*cmdline, state, rank_dir);
 }
 
 bool GroupExists(pid_t pgid) { return pgid > 0 && (kill(-pgid, 0) == 0 || errno == EPERM); }
