@@ -146,12 +146,15 @@ def run_floor(args):
 def time_process_start(args, profile, count=50):
     """Times starting a process that exits at once: /bin/true and the rank shim.
 
-    Each job rank runs `trainyard shim`, the whole `trainyard` binary. With
-    only the verb it stops at its usage check, so the time is the dynamic
-    loading and static initialization that every rank pays before its work.
+    Each job rank runs `trainyard-shim shim`. With only the verb it stops at
+    its usage check, so the time is the dynamic loading and static
+    initialization that every rank pays before its work. `trainyard shim`,
+    the whole binary that the agent falls back to, is timed for comparison.
     """
     commands = {"/bin/true": ["/bin/true"],
-                "trainyard shim, stopped at its usage check":
+                "trainyard-shim, stopped at its usage check":
+                    [os.path.join(args.build_dir, "trainyard-shim"), "shim"],
+                "trainyard shim (fallback), stopped at its usage check":
                     [os.path.join(args.build_dir, "trainyard"), "shim"]}
     medians = {}
     for name, command in commands.items():

@@ -21,6 +21,20 @@ def counting_job(marker, count=30, pause=0.1):
                        f": {marker}"}
 
 
+def children_argv(pid):
+    """The argv (as bytes) of each child of `pid`, zombies included (as [])."""
+    found = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as children:
+            for child in children.read().split():
+                try:
+                    with open(f"/proc/{child}/cmdline", "rb") as cmdline:
+                        found.append(cmdline.read().split(b"\0"))
+                except FileNotFoundError:
+                    pass
+    return found
+
+
 def texts(lines):
     return [line["text"] for line in lines]
 
@@ -75,6 +89,27 @@ class RelayTest(unittest.TestCase):
                    what="job processes to exit")
         # Cancelling a final job is harmless.
         self.assertEqual(cluster.cancel("sleeper")["properties"]["status"], "Canceled")
+
+    def test_ranks_run_under_shim_binary_and_are_reaped(self):
+        cluster = self.start()
+        marker = "shim-marker-5120"
+        cluster.submit({"name": "held", "command": f"sleep 1000; : {marker}"})
+        cluster.wait_status("held", "Running")
+        wait_until(lambda: processes_with_marker(marker), what="job process")
+        agent_pid = cluster.agent.process.popen.pid
+        shims = [argv for argv in children_argv(agent_pid) if argv[1:2] == [b"shim"]]
+        self.assertEqual(len(shims), 1, shims)
+        self.assertEqual(os.path.basename(shims[0][0]), b"trainyard-shim")
+
+        for index in range(3):
+            cluster.submit({"name": f"short-{index}", "command": "true"})
+        for index in range(3):
+            job = cluster.wait_status(f"short-{index}", ["Completed", "Failed"])
+            self.assertEqual(job["properties"]["status"], "Completed", job)
+        cluster.cancel("held")
+        cluster.wait_status("held", ["Canceled", "Failed", "Completed"])
+        wait_until(lambda: not children_argv(agent_pid), timeout=15,
+                   what="the agent's shims to be reaped")
 
     def test_agent_kill9_loses_no_line(self):
         cluster = self.start()
