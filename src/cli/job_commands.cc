@@ -92,7 +92,8 @@ absl::StatusOr<std::string> UploadCode(CommandContext& context, ApiClient& api,
   if (context.output() == OutputFormat::kTable) {
     std::string excluded;
     if (!archive.rule_files.empty()) {
-      excluded = fmt::format(", {} paths left out by {}", archive.excluded_count,
+      excluded = fmt::format(", {} path{} left out by {}", archive.excluded_count,
+                             archive.excluded_count == 1 ? "" : "s",
                              fmt::join(archive.rule_files, ", "));
     }
     context.err() << fmt::format("uploaded code folder '{}': {} files, {}{} ({})\n", code,

@@ -82,7 +82,8 @@ absl::Status Download(CommandContext& context) {
   context.Print(result, [&] {
     if (artifacts.empty()) return std::string("the job has no artifacts\n");
     return table.Render() +
-           fmt::format("downloaded {} artifacts to '{}'\n", artifacts.size(), root.string());
+           fmt::format("downloaded {} artifact{} to '{}'\n", artifacts.size(),
+                       artifacts.size() == 1 ? "" : "s", root.string());
   });
   return absl::OkStatus();
 }

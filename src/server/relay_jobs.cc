@@ -223,7 +223,8 @@ absl::Status RelayHub::ApplyArtifact(Session& session, const json& frame) {
   // must stay relative and inside.
   if (artifact.path.front() == '/' || artifact.path == ".." ||
       artifact.path.rfind("../", 0) == 0 || artifact.path.find("/../") != std::string::npos ||
-      artifact.path.size() >= 3 && artifact.path.compare(artifact.path.size() - 3, 3, "/..") == 0) {
+      (artifact.path.size() >= 3 &&
+       artifact.path.compare(artifact.path.size() - 3, 3, "/..") == 0)) {
     return absl::InvalidArgumentError(
         absl::StrCat("artifact path '", artifact.path, "' must be relative without '..'"));
   }

@@ -84,9 +84,8 @@ void Scheduler::RunOnce() {
 void Scheduler::ScheduleCluster(const std::string& cluster_id,
                                 std::vector<store::JobRecord> jobs) {
   if (!hub_.IsConnected(cluster_id)) {
-    std::string message = absl::StrCat("waiting for the agent of cluster '",
-                                       store::DescribeResource(cluster_id),
-                                       "' to connect");
+    std::string message = absl::StrCat("waiting for the agent of ",
+                                       store::DescribeResource(cluster_id), " to connect");
     for (const store::JobRecord& job : jobs) {
       if (job.status_message != message) {
         store::SetJobStatusMessage(database_, job.id, message).IgnoreError();
@@ -184,8 +183,8 @@ absl::Status Scheduler::Assign(const store::JobRecord& job, const json& launch,
                      store::AppendJobStatus(
                          transaction, {.job_id = job.id,
                                        .status = api::JobStatus::kPreparing,
-                                       .message = absl::StrCat("assigned to cluster '",
-                                                               store::DescribeResource(job.cluster_id), "'"),
+                                       .message = absl::StrCat(
+                                           "assigned to ", store::DescribeResource(job.cluster_id)),
                                        .time_millis = NowMillis()}));
     if (!moved) return absl::OkStatus();
     RETURN_IF_ERROR(transaction.Commit());

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 
 namespace ty::up {
 namespace {
@@ -89,6 +90,32 @@ absl::StatusOr<std::string> Bootstrap::EnsureCluster() {
   if (created.ok()) return created->value("connectionString", "");
   if (created.status().code() == absl::StatusCode::kAlreadyExists) return std::string();
   return created.status();
+}
+
+absl::StatusOr<std::string> Bootstrap::ClusterHeartbeat() {
+  ASSIGN_OR_RETURN(json cluster, Call("GET", kClusterPath));
+  const json& heartbeat = cluster["properties"]["lastHeartbeat"];
+  return heartbeat.is_string() ? heartbeat.get<std::string>() : std::string();
+}
+
+absl::Status Bootstrap::WaitForAgent(const std::string& before, std::chrono::seconds timeout,
+                                     const std::string& agent_log) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    absl::StatusOr<json> cluster = Call("GET", kClusterPath);
+    if (cluster.ok()) {
+      const json& properties = (*cluster)["properties"];
+      const json& heartbeat = properties["lastHeartbeat"];
+      bool moved = heartbeat.is_string() && heartbeat.get<std::string>() != before;
+      if (moved && properties.value("connectivityStatus", "") == "Connected") {
+        return absl::OkStatus();
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return absl::DeadlineExceededError(
+      absl::StrCat("the local agent did not connect within ", timeout.count(),
+                   " s; see its log ", agent_log));
 }
 
 absl::Status Bootstrap::EnsureExtensionInstalled(std::chrono::seconds timeout) {

@@ -36,6 +36,15 @@ class Bootstrap {
   // only at creation, so the caller must have kept it).
   absl::StatusOr<std::string> EnsureCluster();
 
+  // Returns the cluster's lastHeartbeat ("" before its agent ever connected).
+  absl::StatusOr<std::string> ClusterHeartbeat();
+
+  // Waits until the agent's hello moves the cluster's lastHeartbeat away
+  // from `before` with the cluster Connected. kDeadlineExceeded after
+  // `timeout`, pointing at `agent_log`.
+  absl::Status WaitForAgent(const std::string& before, std::chrono::seconds timeout,
+                            const std::string& agent_log);
+
   // Creates the extension with enableTraining=True, or updates an existing
   // one to enable training, then waits until the agent reports Installed.
   // kFailedPrecondition with the component's message when it fails.

@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "up/bootstrap.h"
+#include "up/connection_endpoint.h"
 #include "up/child_process.h"
 
 namespace ty::up {
@@ -158,10 +159,24 @@ int Up::Run() {
                 << "' is missing: start with a new --data-dir\n";
       return 1;
     }
-    connection = *kept;
+    // The server may listen on another address than last time (the
+    // quickstart asks for a free port), so the agent must dial the new one.
+    connection = WithEndpoint(*kept, url_);
+    if (*connection != *kept &&
+        !step("connection string pointed at this server",
+              WriteSecretFile(layout_.connection_file(), *connection))) {
+      return 1;
+    }
     std::cout << "  cluster 'local' found, reusing its connection string\n";
   }
+  absl::StatusOr<std::string> heartbeat_before = bootstrap.ClusterHeartbeat();
+  if (!heartbeat_before.ok()) return step("cluster 'local'", heartbeat_before.status()) ? 0 : 1;
   if (!step("local agent started", StartAgent(*connection))) return 1;
+  if (!step("local agent connected",
+            bootstrap.WaitForAgent(*heartbeat_before, std::chrono::seconds(30),
+                                   layout_.agent_log().string()))) {
+    return 1;
+  }
   if (!step("extension 'trainyard' installed with enableTraining=True",
             bootstrap.EnsureExtensionInstalled(std::chrono::seconds(120)))) {
     return 1;
@@ -181,8 +196,8 @@ int Up::Run() {
             << "  API:        " << url_ << "/api/v1\n"
             << "  token file: " << layout_.token_file().string() << "\n"
             << "  agent log:  " << layout_.agent_log().string() << "\n"
-            << "Submit a job:  trainyard ml job create --file examples/digits-pytorch/job.yml "
-               "--stream\n"
+            << "Submit a job:  " << SelfPath()
+            << " ml job create --file examples/digits-pytorch/job.yml --stream\n"
             << "Press Ctrl-C to stop the server and the agent.\n"
             << std::flush;
   return Supervise();
