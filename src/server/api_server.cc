@@ -24,7 +24,7 @@ bool TokenMatches(std::string_view sent, const std::string& expected_hash) {
 // The health check and the web page's files, which hold no data: the page
 // asks for the token and sends it with its API calls.
 bool IsPublic(const http::Request& request) {
-  if (request.method != "GET") return false;
+  if (request.method != "GET" && request.method != "HEAD") return false;
   if (request.path.rfind("/api/", 0) != 0) return true;
   return request.path == "/api/v1/health" || request.path == "/api/v1/health/";
 }

@@ -90,7 +90,11 @@ Response Router::Dispatch(Request& request) const {
     int literals = Match(route.segments, path, &params);
     if (literals < 0) continue;
     allowed.insert(route.method);
-    if (route.method == request.method && literals > best_literals) {
+    if (route.method == "GET") allowed.insert("HEAD");
+    // HEAD runs the GET handler; the server sends its headers only.
+    bool method_matches = route.method == request.method ||
+                          (request.method == "HEAD" && route.method == "GET");
+    if (method_matches && literals > best_literals) {
       best = &route;
       best_literals = literals;
       best_params = std::move(params);

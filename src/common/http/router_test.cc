@@ -75,7 +75,7 @@ TEST_F(RouterTest, WrongMethodIs405WithAllow) {
   Request request = MakeRequest("POST", "/api/v1/groups/g1");
   Response response = router_.Dispatch(request);
   EXPECT_EQ(response.status, 405);
-  EXPECT_EQ(response.Header("Allow"), "DELETE, GET");
+  EXPECT_EQ(response.Header("Allow"), "DELETE, GET, HEAD");
   nlohmann::json body = nlohmann::json::parse(response.body);
   EXPECT_EQ(body["error"]["code"], "MethodNotAllowed");
   EXPECT_NE(body["error"]["message"].get<std::string>().find("POST"), std::string::npos);

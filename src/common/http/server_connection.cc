@@ -73,7 +73,8 @@ class Connection {
 
  private:
   template <class Stream>
-  bool Write(Stream& stream, const Response& response, unsigned version, bool keep_alive);
+  bool Write(Stream& stream, const Response& response, unsigned version, bool keep_alive,
+             bool head = false);
   template <class Stream>
   void WriteStreamed(Stream& stream, const Response& response, unsigned version);
 
@@ -85,7 +86,7 @@ class Connection {
 
 template <class Stream>
 bool Connection::Write(Stream& stream, const Response& response, unsigned version,
-                       bool keep_alive) {
+                       bool keep_alive, bool head) {
   bhttp::response<bhttp::string_body> message{static_cast<bhttp::status>(response.status),
                                               version};
   message.set(bhttp::field::content_type, ToBeast(response.content_type));
@@ -93,6 +94,9 @@ bool Connection::Write(Stream& stream, const Response& response, unsigned versio
   message.body() = response.body;
   message.keep_alive(keep_alive && message.keep_alive());
   message.prepare_payload();
+  // A response to HEAD has the headers of the GET response, Content-Length
+  // included, and no body.
+  if (head) message.body().clear();
 
   beast::get_lowest_layer(stream).expires_after(context_.options.io_timeout);
   beast::error_code ec = RunOp(ioc_, [&](auto handler) {
@@ -253,11 +257,12 @@ std::optional<bhttp::request<bhttp::string_body>> Connection::ServeHttp(Stream& 
       ty::log::Error("handler for {} {} threw: {}", request.method, request.path, e.what());
       response = ErrorResponse(500, "Internal", "internal error while handling the request");
     }
-    if (response.stream) {
+    bool head = request.method == "HEAD";
+    if (response.stream && !head) {
       WriteStreamed(stream, response, version);
       return std::nullopt;
     }
-    if (!Write(stream, response, version, keep_alive)) return std::nullopt;
+    if (!Write(stream, response, version, keep_alive, head)) return std::nullopt;
   }
 }
 

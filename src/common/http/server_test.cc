@@ -140,6 +140,28 @@ TEST_F(ServerTest, ChunkedBodyOverLimitIs413) {
   EXPECT_EQ(posts_, 0);
 }
 
+TEST_F(ServerTest, HeadGetsGetHeadersWithoutBody) {
+  auto client = Client::Create(BaseUrl(*server_));
+  ASSERT_TRUE(client.ok());
+  auto get = (*client)->Send("GET", "/items/x");
+  ASSERT_TRUE(get.ok()) << get.status();
+  int fd = ConnectLoopback(server_->port());
+  ASSERT_GE(fd, 0);
+
+  ASSERT_TRUE(SendAll(fd, "HEAD /items/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  std::string reply = ReadUntilClose(fd);
+  ::close(fd);
+
+  EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u) << reply;
+  EXPECT_NE(reply.find("X-Served: yes"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("Content-Length: " + std::to_string(get->body.size()) + "\r\n"),
+            std::string::npos)
+      << reply;
+  size_t end_of_headers = reply.find("\r\n\r\n");
+  ASSERT_NE(end_of_headers, std::string::npos) << reply;
+  EXPECT_EQ(reply.size(), end_of_headers + 4) << reply;
+}
+
 TEST_F(ServerTest, MalformedRequestIs400AndServerSurvives) {
   int fd = ConnectLoopback(server_->port());
   ASSERT_GE(fd, 0);
