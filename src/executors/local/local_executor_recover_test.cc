@@ -231,7 +231,9 @@ TEST_F(LocalExecutorRecoverTest, LostShimFailsTheJob) {
   ASSERT_TRUE(end.has_value());
   EXPECT_EQ(end->status, "Failed");
   EXPECT_THAT(end->message, HasSubstr("shim that supervised the process was lost"));
-  EXPECT_TRUE(GroupGone(group));
+  // The executor sends SIGKILL to the group and reports at once, without
+  // waiting for the kernel to end the processes.
+  EXPECT_TRUE(WaitForGroupGone(group));
 }
 
 TEST_F(LocalExecutorRecoverTest, FinishedJobsStayInInventory) {

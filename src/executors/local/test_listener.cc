@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -36,6 +37,15 @@ bool GroupGone(pid_t pgid) {
       continue;
     }
     if (group == pgid && state != 'Z') return false;
+  }
+  return true;
+}
+
+bool WaitForGroupGone(pid_t pgid, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!GroupGone(pgid)) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return true;
 }

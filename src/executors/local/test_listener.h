@@ -26,6 +26,10 @@ namespace ty::executors::local {
 // still finds it.
 bool GroupGone(pid_t pgid);
 
+// Polls GroupGone until it holds or `timeout` passes, for a group that was
+// sent SIGKILL just now: the kernel tears its processes down asynchronously.
+bool WaitForGroupGone(pid_t pgid, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
 // Records status events, log lines and uploads. Thread-safe.
 class RecordingListener : public agent::ExecutorListener {
  public:
