@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "agent/launch_json.h"
+#include "api/job_status.h"
 #include "api/log_message.h"
 #include "common/log.h"
 #include "common/sha256.h"
@@ -71,8 +72,10 @@ absl::Status Agent::Start() {
   if (!recovered.ok()) {
     log::Error("agent: recovering jobs of the previous run failed because {}", recovered.message());
   }
+  if (options_.forget_finished_jobs) WatchUnsentFinalStatuses();
   launcher_ = std::thread([this] { RunLauncher(); });
   reconcile_loop_ = std::thread([this] { RunReconcileLoop(); });
+  cleaner_ = std::thread([this] { RunCleaner(); });
   RelayClient::Options relay_options;
   relay_options.connection = options_.connection;
   relay_options.http = options_.http;
@@ -80,7 +83,8 @@ absl::Status Agent::Start() {
   relay_ = std::make_unique<RelayClient>(
       relay_options, *outbox_, [this] { return BuildHello(); },
       [this](const std::string& frame) { HandleFrame(frame); },
-      [this] { return BuildHeartbeat(); });
+      [this] { return BuildHeartbeat(); },
+      [this](const std::string& id) { OnAcknowledged(id); });
   relay_->Start();
   return absl::OkStatus();
 }
@@ -95,6 +99,12 @@ void Agent::Stop() {
   if (relay_) relay_->Stop();
   if (launcher_.joinable()) launcher_.join();
   if (reconcile_loop_.joinable()) reconcile_loop_.join();
+  {
+    std::lock_guard<std::mutex> lock(cleaner_mutex_);
+    cleaner_stopping_ = true;
+  }
+  cleaner_wake_.notify_all();
+  if (cleaner_.joinable()) cleaner_.join();
 }
 
 std::string Agent::BuildHello() {
@@ -153,22 +163,23 @@ void Agent::SendAck(const std::string& id) {
   relay_->SendUnreliable(Dump({{"type", "ack"}, {"id", id}}));
 }
 
-void Agent::Enqueue(const std::string& type, const json& message) {
+std::string Agent::Enqueue(const std::string& type, const json& message) {
   json body = message;
   body["type"] = type;
-  EnqueueEncoded(type, Dump(body));
+  return EnqueueEncoded(type, Dump(body));
 }
 
-void Agent::EnqueueEncoded(const std::string& type, std::string body) {
+std::string Agent::EnqueueEncoded(const std::string& type, std::string body) {
   absl::StatusOr<std::string> id = outbox_->Add(type, std::move(body));
   if (!id.ok()) {
     // The outbox is the agent's only memory of unsent events; without it an
     // event would be lost, so this is worth an operator's attention.
     log::Error("agent: {} message for the server was dropped because {}", type,
                id.status().message());
-    return;
+    return std::string();
   }
   if (relay_) relay_->NotifyOutbox();
+  return *id;
 }
 
 void Agent::HandleExtensions(const json& frame) {
@@ -332,9 +343,6 @@ void Agent::RunLauncher() {
   }
 }
 
-// TODO: nothing calls Executor::Forget once the server has acknowledged a
-// job's final status, so finished jobs' folders stay on the agent's disk,
-// and a job that filled that disk leaves it full until someone cleans up.
 void Agent::OnStatus(const StatusEvent& event) {
   json message = {{"job", event.job_id},
                   {"status", event.status},
@@ -344,8 +352,73 @@ void Agent::OnStatus(const StatusEvent& event) {
   if (!event.node.empty()) message["node"] = event.node;
   if (event.exit_code) message["exitCode"] = *event.exit_code;
   if (event.signal) message["signal"] = *event.signal;
-  Enqueue("jobStatus", message);
+  absl::StatusOr<api::JobStatus> status = api::ParseJobStatus("status", event.status);
+  bool final_status = options_.forget_finished_jobs && !event.rank && status.ok() &&
+                      api::IsTerminal(*status);
+  // Holding cleaner_mutex_ records the id before its ack can be handled.
+  std::unique_lock<std::mutex> lock(cleaner_mutex_, std::defer_lock);
+  if (final_status) lock.lock();
+  std::string id = Enqueue("jobStatus", message);
+  if (final_status && !id.empty()) final_status_ids_[id] = event.job_id;
+  if (lock.owns_lock()) lock.unlock();
   if (!event.rank) log::Info("[job {}] {} {}", event.job_id, event.status, event.message);
+}
+
+void Agent::OnAcknowledged(const std::string& id) {
+  {
+    std::lock_guard<std::mutex> lock(cleaner_mutex_);
+    auto final_status = final_status_ids_.find(id);
+    if (final_status == final_status_ids_.end()) return;
+    jobs_to_forget_.push_back(final_status->second);
+    final_status_ids_.erase(final_status);
+  }
+  cleaner_wake_.notify_one();
+}
+
+// Registers the final statuses that the previous agent process left unsent,
+// so their jobs are forgotten once the server acknowledges them. A finished
+// job with nothing left in the outbox is forgotten now.
+void Agent::WatchUnsentFinalStatuses() {
+  // The inventory comes first: a job that ends after it registers its final
+  // status itself, and one that ended before has that status in the outbox
+  // read next, because nothing is acknowledged before the relay starts.
+  std::vector<JobState> inventory = executor_.Inventory();
+  std::vector<std::pair<int64_t, std::string>> pending = outbox_->Pending(0, SIZE_MAX);
+  std::set<std::string> unsent_jobs;
+  std::lock_guard<std::mutex> lock(cleaner_mutex_);
+  for (const auto& [sequence, text] : pending) {
+    json message = json::parse(text, nullptr, false);
+    if (!message.is_object() || !message.contains("job") || !message["job"].is_string()) continue;
+    const std::string job = message["job"].get<std::string>();
+    unsent_jobs.insert(job);
+    absl::StatusOr<api::JobStatus> status =
+        api::ParseJobStatus("status", message.value("status", ""));
+    if (message.value("type", "") == "jobStatus" && !message.contains("rank") && status.ok() &&
+        api::IsTerminal(*status) && message.contains("id") && message["id"].is_string()) {
+      final_status_ids_[message["id"].get<std::string>()] = job;
+    }
+  }
+  for (const JobState& state : inventory) {
+    absl::StatusOr<api::JobStatus> status = api::ParseJobStatus("status", state.status);
+    if (status.ok() && api::IsTerminal(*status) && !unsent_jobs.contains(state.job_id)) {
+      jobs_to_forget_.push_back(state.job_id);
+    }
+  }
+}
+
+void Agent::RunCleaner() {
+  while (true) {
+    std::string job_id;
+    {
+      std::unique_lock<std::mutex> lock(cleaner_mutex_);
+      cleaner_wake_.wait(lock, [this] { return cleaner_stopping_ || !jobs_to_forget_.empty(); });
+      if (cleaner_stopping_) return;
+      job_id = std::move(jobs_to_forget_.front());
+      jobs_to_forget_.pop_front();
+    }
+    executor_.Forget(job_id);
+    log::Debug("[job {}] forgotten: the server has its final status", job_id);
+  }
 }
 
 void Agent::OnLog(const LogChunk& chunk) {

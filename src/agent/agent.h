@@ -3,6 +3,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -35,6 +36,9 @@ struct AgentOptions {
   // PYTHONPATH so `import trainyard_client` works; empty to leave it alone.
   // Only a backend whose jobs share the agent's file system can use it.
   std::string python_client_dir;
+  // Calls Executor::Forget for each finished job once the server has
+  // acknowledged its final status, which frees the job's working folder.
+  bool forget_finished_jobs = false;
 };
 
 // The cluster-side agent: keeps the relay open, reconciles extensions, turns
@@ -80,9 +84,10 @@ class Agent : public ExecutorListener {
   void RunReconcileLoop();
   void HandleAssign(const nlohmann::json& frame);
   void HandleCancel(const nlohmann::json& frame);
-  void Enqueue(const std::string& type, const nlohmann::json& message);
+  // Both return the message's id, or "" when the outbox dropped it.
+  std::string Enqueue(const std::string& type, const nlohmann::json& message);
   // Enqueues a message already encoded as a JSON object without an id.
-  void EnqueueEncoded(const std::string& type, std::string body);
+  std::string EnqueueEncoded(const std::string& type, std::string body);
   void SendAck(const std::string& id);
   absl::StatusOr<std::string> FetchCodeSnapshot(const std::string& digest);
   absl::StatusOr<std::string> UploadBlob(const std::string& path);
@@ -95,6 +100,19 @@ class Agent : public ExecutorListener {
   std::unique_ptr<RelayClient> relay_;
 
   void RunLauncher();
+
+  // Finished jobs are forgotten (Executor::Forget frees their folders) once
+  // the server has acknowledged their final status, on the cleaner thread
+  // because removing a folder may take long.
+  void OnAcknowledged(const std::string& id);
+  void WatchUnsentFinalStatuses();
+  void RunCleaner();
+  std::mutex cleaner_mutex_;
+  std::condition_variable cleaner_wake_;
+  std::map<std::string, std::string> final_status_ids_;  // guarded: message id -> job
+  std::deque<std::string> jobs_to_forget_;                // guarded by cleaner_mutex_
+  bool cleaner_stopping_ = false;                         // guarded by cleaner_mutex_
+  std::thread cleaner_;
 
   // Assignments wait here for the launcher thread, which fetches the code
   // snapshot and launches; the frame is acknowledged only after the launch,

@@ -24,12 +24,13 @@ size_t BatchBytes(const std::vector<std::pair<int64_t, std::string>>& batch) {
 }  // namespace
 
 RelayClient::RelayClient(Options options, Outbox& outbox, HelloBuilder hello,
-                         FrameHandler on_frame, HeartbeatBuilder heartbeat)
+                         FrameHandler on_frame, HeartbeatBuilder heartbeat, AckHandler on_ack)
     : options_(std::move(options)),
       outbox_(outbox),
       hello_(std::move(hello)),
       on_frame_(std::move(on_frame)),
-      heartbeat_(std::move(heartbeat)) {}
+      heartbeat_(std::move(heartbeat)),
+      on_ack_(std::move(on_ack)) {}
 
 RelayClient::~RelayClient() { Stop(); }
 
@@ -123,7 +124,9 @@ void RelayClient::ServeConnection(std::shared_ptr<http::WebSocket> socket) {
     nlohmann::json parsed = nlohmann::json::parse(*frame, nullptr, false);
     if (parsed.is_object() && parsed.value("type", "") == "ack" && parsed.contains("id") &&
         parsed["id"].is_string()) {
-      outbox_.Acknowledge(parsed["id"].get<std::string>());
+      const std::string& id = parsed["id"].get_ref<const std::string&>();
+      outbox_.Acknowledge(id);
+      if (on_ack_) on_ack_(id);
       continue;
     }
     on_frame_(*frame);

@@ -37,9 +37,12 @@ class RelayClient {
   using FrameHandler = std::function<void(const std::string& frame)>;
   // Builds the `heartbeat` frame.
   using HeartbeatBuilder = std::function<std::string()>;
+  // Hears the id of each message that the server acknowledged, after the
+  // client removed it from the outbox.
+  using AckHandler = std::function<void(const std::string& id)>;
 
   RelayClient(Options options, Outbox& outbox, HelloBuilder hello, FrameHandler on_frame,
-              HeartbeatBuilder heartbeat);
+              HeartbeatBuilder heartbeat, AckHandler on_ack = nullptr);
   ~RelayClient();
 
   // Starts the connection thread.
@@ -69,6 +72,7 @@ class RelayClient {
   HelloBuilder hello_;
   FrameHandler on_frame_;
   HeartbeatBuilder heartbeat_;
+  AckHandler on_ack_;
 
   std::atomic<bool> stopping_{false};
   std::atomic<bool> connected_{false};

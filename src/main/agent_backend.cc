@@ -43,6 +43,7 @@ AgentBackend CreateLocalBackend(const AgentBackendOptions& options,
   backend.installer =
       std::make_unique<agent::ExtensionReconciler>(options.state_dir, *backend.executor);
   backend.jobs_share_host = true;
+  backend.forget_finished_jobs = true;
   return backend;
 }
 

@@ -35,6 +35,10 @@ struct AgentBackend {
   // True when job processes run on the agent's own host, so they can use
   // files beside the agent (the Python tracking client).
   bool jobs_share_host = false;
+  // True when forgetting a finished job only frees the agent's disk. For
+  // Kubernetes it would delete the Job and its pods, which people inspect
+  // with kubectl after the end.
+  bool forget_finished_jobs = false;
 };
 
 // Checks the flags that only one executor takes, and the namespace name.

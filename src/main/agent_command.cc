@@ -170,6 +170,7 @@ int RunAgentCommand(int argc, char** argv) {
   // Pods of the kubernetes executor run in their own images, where a folder
   // of this host means nothing; their image provides the client.
   if (backend->jobs_share_host) options.python_client_dir = FindPythonClient(self);
+  options.forget_finished_jobs = backend->forget_finished_jobs;
   absl::StatusOr<std::unique_ptr<agent::Agent>> created =
       agent::Agent::Create(options, *backend->executor, *backend->installer);
   if (!created.ok()) {

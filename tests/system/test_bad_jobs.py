@@ -155,8 +155,21 @@ class FullDiskTest(unittest.TestCase):
         self.assertIn("before-fill", texts(cluster.log_lines("filler")))
         self.assert_nothing_left(marker)
 
-        # With the disk still full, the next job fails with the reason
+        # Once the server has the job's final status, the agent removes the
+        # job's folder, and with it the file that filled the disk.
+        jobs_dir = os.path.join(self.state_dir, "jobs")
+        wait_until(lambda: not any("fill" in files for _, _, files in os.walk(jobs_dir)),
+                   timeout=30, what="the filler job's folder to be removed")
+
+        # With the disk full again, the next job fails with the reason
         # instead of hanging.
+        fill = os.path.join(self.state_dir, "fill")
+        with open(fill, "wb", buffering=0) as out:
+            try:
+                while True:
+                    out.write(b"\0" * (1 << 20))
+            except OSError:
+                pass
         cluster.submit({"name": "no-room", "command": "echo never"})
         job = cluster.wait_status("no-room", ["Completed", "Failed", "Canceled"],
                                   timeout=60)["properties"]
@@ -164,9 +177,7 @@ class FullDiskTest(unittest.TestCase):
         self.assertIn("No space left on device", job["error"])
 
         # Once the space is free again, the same agent process runs jobs.
-        for root, _, files in os.walk(os.path.join(self.state_dir, "jobs")):
-            if "fill" in files:
-                os.remove(os.path.join(root, "fill"))
+        os.remove(fill)
         cluster.submit({"name": "after-fill", "command": "echo room-again"})
         job = cluster.wait_status("after-fill", ["Completed", "Failed", "Canceled"],
                                   timeout=60)["properties"]

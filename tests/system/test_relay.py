@@ -21,6 +21,15 @@ def counting_job(marker, count=30, pause=0.1):
                        f": {marker}"}
 
 
+def job_folders(cluster):
+    """The job folders under the agent's state folder."""
+    root = os.path.join(cluster.agent.state_dir, "jobs")
+    if not os.path.isdir(root):
+        return []
+    return [os.path.join(root, name) for name in os.listdir(root)
+            if os.path.isdir(os.path.join(root, name))]
+
+
 def children_argv(pid):
     """The argv (as bytes) of each child of `pid`, zombies included (as [])."""
     found = []
@@ -123,6 +132,37 @@ class RelayTest(unittest.TestCase):
         self.assertEqual(job["properties"]["status"], "Completed", job)
         self.assertEqual(texts(cluster.log_lines("survivor")),
                          [f"line-{i}" for i in range(1, 31)])
+
+    def test_finished_job_folder_removed(self):
+        cluster = self.start()
+        cluster.submit({"name": "tidy", "command": "echo done > result.txt"})
+        job = cluster.wait_status("tidy", ["Completed", "Failed"])
+        self.assertEqual(job["properties"]["status"], "Completed", job)
+        wait_until(lambda: not job_folders(cluster), timeout=15,
+                   what="the finished job's folder to be removed")
+
+    def test_folder_of_job_ended_while_away_removed_after_restart(self):
+        cluster = self.start()
+        gate = os.path.join(self.folder.path, "gate")
+        cluster.submit({"name": "away", "command": f"while [ ! -e {gate} ]; do sleep 0.05; done"})
+        cluster.wait_status("away", "Running")
+        cluster.server.kill9()
+        open(gate, "w").close()
+        # The job ends while the server is down, so its final status waits
+        # in the outbox when the agent is killed too.
+        wait_until(lambda: any(os.path.exists(os.path.join(folder, "rank-0", "status.json"))
+                               for folder in job_folders(cluster)),
+                   timeout=15, what="the job to end")
+        time.sleep(0.3)
+        cluster.agent.kill9()
+        self.assertEqual(len(job_folders(cluster)), 1)
+
+        cluster.agent.start()
+        cluster.server.start()
+        job = cluster.wait_status("away", ["Completed", "Failed"], timeout=60)
+        self.assertEqual(job["properties"]["status"], "Completed", job)
+        wait_until(lambda: not job_folders(cluster), timeout=15,
+                   what="the job's folder to be removed after the restart")
 
     def test_server_kill9_loses_no_line(self):
         cluster = self.start()
