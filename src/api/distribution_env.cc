@@ -67,6 +67,17 @@ absl::Status ValidateLayout(const ProcessLayout& layout) {
                                      "1 or more",
                                      layout.processes_per_instance));
   }
+  int64_t world_size = int64_t{layout.instance_count} * layout.processes_per_instance;
+  if (world_size > kMaxWorldSize) {
+    return InvalidField(
+        layout.type == DistributionType::kTensorFlow ? "distribution.worker_count"
+                                                     : "distribution.process_count_per_instance",
+        fmt::format("the job would run {} processes in all ({} instances x {} per instance); "
+                    "one job runs at most {}, so lower resources.instance_count or the "
+                    "processes per instance",
+                    world_size, layout.instance_count, layout.processes_per_instance,
+                    kMaxWorldSize));
+  }
   bool tensorflow = layout.type == DistributionType::kTensorFlow;
   if (layout.parameter_server_count < 0 || (!tensorflow && layout.parameter_server_count != 0)) {
     return InvalidField("distribution.parameter_server_count",

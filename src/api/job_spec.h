@@ -51,6 +51,14 @@ std::string_view InputModeName(InputMode mode);
 // "rw_mount", "upload".
 std::string_view OutputModeName(OutputMode mode);
 
+// Upper bounds of a job's counts and time limit. They keep one job spec from
+// making an executor create millions of processes or folders, and keep every
+// count inside an int and every time limit in milliseconds inside an int64.
+inline constexpr int64_t kMaxInstanceCount = 4096;
+inline constexpr int64_t kMaxProcessesPerInstance = 1024;
+inline constexpr int64_t kMaxWorldSize = 65536;  // processes of one job in all
+inline constexpr int64_t kMaxTimeoutSeconds = 2147483647;
+
 struct Distribution {
   DistributionType type = DistributionType::kNone;
   // Processes per instance for pytorch and mpi.

@@ -86,10 +86,10 @@ TEST(ParseJobSpecErrorsTest, RejectsWrongTypesAndMissingCommand) {
 TEST(ParseJobSpecErrorsTest, RejectsBadCounts) {
   const std::vector<BadSpec> kCases = {
       {"command: x\nresources: {instance_count: 0}\n", "resources.instance_count",
-       "resources.instance_count: invalid value 0: use a whole number of at least 1"},
+       "resources.instance_count: invalid value 0: use a whole number from 1 to 4096"},
       {"command: x\nresources: {instance_count: -2}\n", "resources.instance_count", ""},
       {"command: x\nresources: {instance_count: two}\n", "resources.instance_count",
-       "resources.instance_count: invalid number 'two': use a whole number of at least 1"},
+       "resources.instance_count: invalid number 'two': use a whole number from 1 to 4096"},
       {"command: x\nresources: {instance_count: 1.5}\n", "resources.instance_count", ""},
       {"command: x\nresources: {instance_count: }\n", "resources.instance_count", ""},
       {"command: x\ndistribution: {type: pytorch, process_count_per_instance: 0}\n",
@@ -111,6 +111,28 @@ TEST(ParseJobSpecErrorsTest, RejectsBadCounts) {
        "distribution.worker_count", ""},
       {"command: x\nlimits: {timeout: 0}\n", "limits.timeout", ""},
       {"command: x\nlimits: {timeout: 1h}\n", "limits.timeout", ""},
+      // Counts and limits past their maximum, which once wrapped around.
+      {"command: x\ndistribution: {type: pytorch, process_count_per_instance: 4294967297}\n",
+       "distribution.process_count_per_instance",
+       "distribution.process_count_per_instance: invalid value 4294967297: use a whole number "
+       "from 1 to 1024"},
+      {"command: x\ndistribution: {type: pytorch, process_count_per_instance: 1025}\n",
+       "distribution.process_count_per_instance", ""},
+      {"command: x\nresources: {instance_count: 4097}\n", "resources.instance_count", ""},
+      {"command: x\nresources: {instance_count: 4096}\n"
+       "distribution: {type: mpi, process_count_per_instance: 1024}\n",
+       "distribution.process_count_per_instance", ""},
+      {"command: x\ndistribution: {type: tensorflow, worker_count: 4294967298}\n",
+       "distribution.worker_count", ""},
+      {"command: x\ndistribution: {type: tensorflow, worker_count: 65536, "
+       "parameter_server_count: 1}\n",
+       "distribution.worker_count", ""},
+      {"command: x\nlimits: {timeout: 9223372036854776}\n", "limits.timeout",
+       "limits.timeout: invalid value 9223372036854776: use a whole number from 1 to "
+       "2147483647"},
+      {"command: x\nlimits: {timeout: 9223372036854775807}\n", "limits.timeout",
+       "limits.timeout: invalid number '9223372036854775807': use a whole number from 1 to "
+       "2147483647"},
   };
   for (const BadSpec& c : kCases) ExpectRejected(c);
 }

@@ -97,7 +97,8 @@ absl::Status ReadResources(const YAML::Node& node, JobSpec& spec) {
   RETURN_IF_ERROR(CheckMapping(node, "resources", {"instance_count", "instance_type"}));
   if (node["instance_count"]) {
     ASSIGN_OR_RETURN(spec.instance_count,
-                     ReadInteger(node["instance_count"], "resources.instance_count", 1));
+                     ReadInteger(node["instance_count"], "resources.instance_count", 1,
+                                 kMaxInstanceCount));
   }
   if (node["instance_type"]) {
     ASSIGN_OR_RETURN(spec.instance_type, ReadScalar(node["instance_type"],
@@ -146,16 +147,18 @@ absl::StatusOr<Distribution> ReadDistribution(const YAML::Node& node) {
   if (node["process_count_per_instance"]) {
     ASSIGN_OR_RETURN(distribution.process_count_per_instance,
                      ReadInteger(node["process_count_per_instance"],
-                                 "distribution.process_count_per_instance", 1));
+                                 "distribution.process_count_per_instance", 1,
+                                 kMaxProcessesPerInstance));
   }
   if (node["worker_count"]) {
     ASSIGN_OR_RETURN(distribution.worker_count,
-                     ReadInteger(node["worker_count"], "distribution.worker_count", 1));
+                     ReadInteger(node["worker_count"], "distribution.worker_count", 1,
+                                 kMaxWorldSize));
   }
   if (node["parameter_server_count"]) {
     ASSIGN_OR_RETURN(distribution.parameter_server_count,
                      ReadInteger(node["parameter_server_count"],
-                                 "distribution.parameter_server_count", 0));
+                                 "distribution.parameter_server_count", 0, kMaxWorldSize));
   }
   return distribution;
 }
@@ -333,7 +336,8 @@ absl::Status ReadSections(const YAML::Node& root, JobSpec& spec) {
   if (const YAML::Node limits = root["limits"]; limits && !limits.IsNull()) {
     RETURN_IF_ERROR(CheckMapping(limits, "limits", {"timeout"}));
     if (limits["timeout"]) {
-      ASSIGN_OR_RETURN(spec.timeout_seconds, ReadInteger(limits["timeout"], "limits.timeout", 1));
+      ASSIGN_OR_RETURN(spec.timeout_seconds,
+                       ReadInteger(limits["timeout"], "limits.timeout", 1, kMaxTimeoutSeconds));
     }
   }
   if (root["tags"]) {

@@ -78,8 +78,10 @@ absl::StatusOr<std::string> ReadScalar(const YAML::Node& node, std::string_view 
 }
 
 absl::StatusOr<int64_t> ReadInteger(const YAML::Node& node, std::string_view field,
-                                    int64_t minimum) {
-  std::string range = fmt::format("use a whole number of at least {}", minimum);
+                                    int64_t minimum, int64_t maximum) {
+  std::string range = maximum == std::numeric_limits<int64_t>::max()
+                          ? fmt::format("use a whole number of at least {}", minimum)
+                          : fmt::format("use a whole number from {} to {}", minimum, maximum);
   if (!node.IsScalar()) {
     return InvalidField(field, fmt::format("expected a number, got {}: {}", DescribeNode(node),
                                            range));
@@ -98,7 +100,7 @@ absl::StatusOr<int64_t> ReadInteger(const YAML::Node& node, std::string_view fie
   int64_t value = 0;
   for (char c : digits) value = value * 10 + (c - '0');
   if (negative) value = -value;
-  if (value < minimum) {
+  if (value < minimum || value > maximum) {
     return InvalidField(field, fmt::format("invalid value {}: {}", value, range));
   }
   return value;

@@ -44,11 +44,12 @@ absl::Status CheckMapping(const YAML::Node& node, std::string_view field,
 absl::StatusOr<std::string> ReadScalar(const YAML::Node& node, std::string_view field,
                                        bool allow_empty);
 
-// Returns a whole number of at least `minimum`, written as a plain or quoted
-// scalar. Errors: kInvalidArgument with field `field` naming the value and
-// the accepted range.
-absl::StatusOr<int64_t> ReadInteger(const YAML::Node& node, std::string_view field,
-                                    int64_t minimum);
+// Returns a whole number from `minimum` to `maximum`, written as a plain or
+// quoted scalar. Errors: kInvalidArgument with field `field` naming the value
+// and the accepted range.
+absl::StatusOr<int64_t> ReadInteger(
+    const YAML::Node& node, std::string_view field, int64_t minimum,
+    int64_t maximum = std::numeric_limits<int64_t>::max());
 
 // Returns a mapping of scalars as strings; an empty value maps to "".
 // Errors: kInvalidArgument with field "<field>.<key>" for a nested mapping

@@ -1,9 +1,13 @@
 #include "common/log.h"
 
+#include <algorithm>
 #include <atomic>
+#include <string>
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include "common/utf8.h"
 
 namespace ty::log {
 namespace {
@@ -57,6 +61,30 @@ bool ParseLevel(std::string_view text, Level* level) {
 
 bool Enabled(Level level) { return level >= g_level.load(std::memory_order_relaxed); }
 
-void Write(Level level, std::string_view message) { Logger().log(ToSpdlog(level), message); }
+std::string EscapeForLog(std::string_view message) {
+  auto special = [](unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; };
+  bool plain = std::none_of(message.begin(), message.end(), special) &&
+               IsValidUtf8(message);
+  if (plain) return std::string(message);
+
+  std::string escaped;
+  escaped.reserve(message.size() + 16);
+  for (unsigned char c : message) {
+    if (c == '\n') {
+      escaped += "\\n";
+    } else if (c == '\r') {
+      escaped += "\\r";
+    } else if (special(c)) {
+      escaped += fmt::format("\\x{:02x}", c);
+    } else {
+      escaped += static_cast<char>(c);
+    }
+  }
+  return SanitizeUtf8(escaped);
+}
+
+void Write(Level level, std::string_view message) {
+  Logger().log(ToSpdlog(level), EscapeForLog(message));
+}
 
 }  // namespace ty::log

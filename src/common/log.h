@@ -6,6 +6,7 @@
 // Message shape: "[job <id>] <what happened> because <reason>", lowercase
 // first word, no trailing period. Never log a secret (tokens, credentials).
 
+#include <string>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -34,7 +35,13 @@ void SetLevel(Level level);
 bool ParseLevel(std::string_view text, Level* level);
 
 // Writes one line to stderr with a timestamp and the level. Thread-safe.
+// Messages often quote what clients sent, so control characters are written
+// escaped (a newline as \n) and invalid UTF-8 as U+FFFD: no message can
+// forge a second log line.
 void Write(Level level, std::string_view message);
+
+// Returns `message` as Write writes it.
+std::string EscapeForLog(std::string_view message);
 
 bool Enabled(Level level);
 

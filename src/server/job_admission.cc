@@ -72,8 +72,9 @@ absl::Status NeverFits(const AdmissionRequest& request, const GangRequest& gang,
     total.memory_bytes += node.memory_bytes;
     total.gpus += node.gpus;
   }
-  std::string prefix = fmt::format("the job runs {} instances of instance type '{}' at once",
-                                   gang.instances, request.instance_type.name);
+  std::string prefix = fmt::format("the job runs {} instance{} of instance type '{}' at once",
+                                   gang.instances, gang.instances == 1 ? "" : "s",
+                                   request.instance_type.name);
   std::string detail;
   if (gang.gpus * gang.instances > total.gpus) {
     detail = fmt::format("they ask for {} GPUs in total, but compute '{}' has {} GPUs",
@@ -92,7 +93,7 @@ absl::Status NeverFits(const AdmissionRequest& request, const GangRequest& gang,
                          DescribeRequest(gang), request.compute);
   }
   return FieldError(absl::StatusCode::kFailedPrecondition, kField,
-                    fmt::format("{}, but {}; lower resources.instance_count or use a smaller "
+                    fmt::format("{}: {}; lower resources.instance_count or use a smaller "
                                 "instance type",
                                 prefix, detail));
 }

@@ -115,6 +115,9 @@ int Up::Run() {
   chmod(layout_.root.c_str(), 0700);
   fs::remove(layout_.ready_file(), error);
 
+  // The server and the agent stop when this process dies, even by SIGKILL
+  // (main.cc reads the variable); their jobs' shims keep running.
+  setenv(kParentPidVariable, std::to_string(getpid()).c_str(), 1);
   absl::Status status = StartServer();
   if (!status.ok()) {
     std::cerr << "trainyard up: " << status.message() << "\n";

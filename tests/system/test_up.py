@@ -71,6 +71,38 @@ class UpRestartTest(unittest.TestCase):
         self.assertIn("local agent connected", self.up.output())
         self.run_job("after-restart")
 
+    def test_kill9_of_up_stops_server_and_agent(self):
+        self.start_up("killed")
+        up_pid = self.up.popen.pid
+        children = child_pids(up_pid)
+        self.assertEqual(len(children), 2, children)
+
+        self.up.kill9()
+        self.up = None
+
+        wait_until(lambda: not any(alive(pid) for pid in children), timeout=30,
+                   what="the server and the agent to stop after up was killed")
+        # The data folder is free again for the next up.
+        self.start_up("after-kill")
+        self.run_job("after-kill")
+
+
+def child_pids(pid):
+    pids = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as children:
+            pids.extend(int(child) for child in children.read().split())
+    return pids
+
+
+def alive(pid):
+    """True for a live process; a zombie, which only its parent can reap, is not."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(") ", 1)[1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
 
 if __name__ == "__main__":
     unittest.main()
