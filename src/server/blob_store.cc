@@ -101,4 +101,14 @@ absl::StatusOr<bool> BlobStore::Contains(std::string_view digest, std::string_vi
   return std::filesystem::exists(path, error);
 }
 
+absl::StatusOr<int64_t> BlobStore::SizeOf(std::string_view digest, std::string_view field) const {
+  ASSIGN_OR_RETURN(std::filesystem::path path, PathFor(digest, field));
+  std::error_code error;
+  uintmax_t size = std::filesystem::file_size(path, error);
+  if (error) {
+    return absl::NotFoundError(fmt::format("blob '{}' not found: {}", digest, error.message()));
+  }
+  return static_cast<int64_t>(size);
+}
+
 }  // namespace ty::server

@@ -35,6 +35,9 @@ class BlobStore {
   // that a missing blob is false.
   absl::StatusOr<bool> Contains(std::string_view digest, std::string_view field = "digest") const;
 
+  // Returns the size in bytes of a stored blob. Errors as for Get.
+  absl::StatusOr<int64_t> SizeOf(std::string_view digest, std::string_view field = "digest") const;
+
  private:
   absl::StatusOr<std::filesystem::path> PathFor(std::string_view digest,
                                                 std::string_view field) const;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "common/log.h"
 #include "common/status_macros.h"
 #include "server/route_util.h"
 
@@ -52,6 +53,17 @@ absl::StatusOr<store::Artifact> ArtifactFromJson(const nlohmann::json& body) {
                                 "\"model/model.pt\"");
   }
   artifact.path = path->get<std::string>();
+  // The CLI writes each artifact to a file of this name, so the name must
+  // be one it accepts on every system: no backslash, no control character.
+  for (unsigned char c : artifact.path) {
+    if (c == '\\' || c < 0x20 || c == 0x7f) {
+      return InvalidField("path", fmt::format("invalid artifact path '{}': it contains {}; use "
+                                              "'/' between folders and printable characters",
+                                              log::EscapeForLog(artifact.path),
+                                              c == '\\' ? "a backslash"
+                                                         : fmt::format("byte 0x{:02x}", c)));
+    }
+  }
   for (size_t start = 0; start <= artifact.path.size();) {
     size_t end = artifact.path.find('/', start);
     if (end == std::string::npos) end = artifact.path.size();

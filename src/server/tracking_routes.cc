@@ -197,6 +197,12 @@ absl::StatusOr<http::Response> RecordArtifact(ServerContext& context, http::Requ
                                               "/api/v1/blobs first",
                                               artifact.digest));
   }
+  ASSIGN_OR_RETURN(int64_t blob_size, context.blobs.SizeOf(artifact.digest));
+  if (blob_size != artifact.size) {
+    return InvalidField("size", fmt::format("size {} does not match blob '{}', which has {} "
+                                            "bytes; send the size POST /api/v1/blobs returned",
+                                            artifact.size, artifact.digest, blob_size));
+  }
   std::string job_id;
   {
     ASSIGN_OR_RETURN(store::Transaction transaction, context.database.Begin());

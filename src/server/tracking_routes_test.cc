@@ -243,6 +243,16 @@ TEST_F(TrackingRoutesTest, ArtifactRecordListsUnderJob) {
 
   record["path"] = "../escape";
   EXPECT_EQ(Call("POST", RunPath(run_) + "/artifacts", record).body["error"]["field"], "path");
+  record["path"] = "c:\\evil";
+  EXPECT_EQ(Call("POST", RunPath(run_) + "/artifacts", record).body["error"]["field"], "path");
+  record["path"] = "line\nbreak";
+  EXPECT_EQ(Call("POST", RunPath(run_) + "/artifacts", record).body["error"]["field"], "path");
+  record["path"] = "model/other.pt";
+  record["size"] = blob->size + 997;
+  CallResult wrong_size = Call("POST", RunPath(run_) + "/artifacts", record, token);
+  EXPECT_EQ(wrong_size.status, 400) << wrong_size.body;
+  EXPECT_EQ(wrong_size.body["error"]["field"], "size");
+  record["size"] = blob->size;
   record["path"] = "x";
   record["digest"] = "sha256:" + std::string(64, '0');
   EXPECT_EQ(Call("POST", RunPath(run_) + "/artifacts", record).body["error"]["field"], "digest");
