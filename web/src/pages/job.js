@@ -92,6 +92,12 @@ export function renderJob(main, group, workspace, name) {
   }, 'Cancel job');
 
   function showJob(updated) {
+    // The cancel request's answer can arrive after the pushed event of the
+    // job's end; a job older than the one shown must not replace it.
+    if (job && typeof job.version === 'number' && typeof updated.version === 'number' &&
+        updated.version < job.version) {
+      return;
+    }
     job = updated;
     const status = job.properties?.status;
     replace(header, h('h1', {}, `Job ${job.name} `, h('span', { id: 'job-status' }, statusBadge(status))),
