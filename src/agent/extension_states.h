@@ -1,6 +1,6 @@
 #pragma once
 
-// What the agent knows about the extensions of its cluster: the last desired
+// The agent's record of the extensions of its cluster: the last desired
 // state from the server and the last report of the installer, per extension.
 // The agent decides from it whether jobs are accepted, whether job logs are
 // shipped, and which extensions to reconcile again.
@@ -18,8 +18,8 @@ namespace ty::agent {
 // Not thread-safe: the agent guards it with its reconcile mutex.
 class ExtensionStates {
  public:
-  // Stores `report` as the outcome of reconciling `item`. A delete that
-  // finished forgets the extension.
+  // Stores `report` as the outcome of reconciling `item`. A finished delete
+  // removes the extension's entry.
   void Record(const nlohmann::json& item, const ExtensionReport& report);
 
   // Forgets extensions missing from a full desired-state list.

@@ -2,8 +2,8 @@
 
 // The seam between the agent and what installs an extension's components on
 // the cluster it serves: ExtensionReconciler for a local host, and the
-// Kubernetes executor's ExtensionInstaller for a cluster. The agent sees
-// only this interface, so it never knows which backend it serves.
+// Kubernetes executor's ExtensionInstaller for a cluster. The agent uses
+// only this interface and does not depend on either backend.
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -11,8 +11,8 @@ namespace ty::agent {
 
 struct ExtensionReport;  // agent/extension_reconciler.h
 
-// Name of the component whose "Installed" or "Reused" state tells the agent
-// to copy job log lines to the log store (logAnalyticsWS=True). A backend
+// Name of the component whose "Installed" or "Reused" state makes the agent
+// copy job log lines to the log store (logAnalyticsWS=True). A backend
 // that cannot ship logs does not report it.
 inline constexpr char kLogShippingComponent[] = "logShipping";
 

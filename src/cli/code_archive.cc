@@ -29,7 +29,8 @@ struct Entry {
   std::string link_target;
 };
 
-// Skipped whatever the rule files say: git's own data and Python's caches.
+// Folders left out whatever the rule files contain: git's own data and
+// Python's caches.
 bool IsSkippedFolder(const std::string& name) { return name == ".git" || name == "__pycache__"; }
 
 struct Walk {

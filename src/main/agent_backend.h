@@ -45,9 +45,9 @@ struct AgentBackend {
 // Errors: kInvalidArgument naming the flag, its value and the fix.
 absl::Status ValidateAgentBackendOptions(const AgentBackendOptions& options);
 
-// Creates the backend. Errors: those of ValidateAgentBackendOptions; for
-// Kubernetes, a kubeconfig that cannot be read (kNotFound,
-// kInvalidArgument), a token the API server rejects (kUnauthenticated) and
+// Creates the backend. Errors: those of ValidateAgentBackendOptions. For
+// Kubernetes also a kubeconfig that cannot be read (kNotFound or
+// kInvalidArgument), a token the API server rejects (kUnauthenticated), and
 // RBAC denials (kPermissionDenied, naming the verb and resource).
 absl::StatusOr<AgentBackend> CreateAgentBackend(const AgentBackendOptions& options,
                                                 agent::ExecutorListener* listener);

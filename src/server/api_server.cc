@@ -21,8 +21,8 @@ bool TokenMatches(std::string_view sent, const std::string& expected_hash) {
          CRYPTO_memcmp(hash.data(), expected_hash.data(), hash.size()) == 0;
 }
 
-// The health check and the web page's files, which hold no data: the page
-// asks for the token and sends it with its API calls.
+// The health check and the web page's files, which contain no data. The page
+// requests the token from the user and sends it with its API calls.
 bool IsPublic(const http::Request& request) {
   if (request.method != "GET" && request.method != "HEAD") return false;
   if (request.path.rfind("/api/", 0) != 0) return true;

@@ -127,9 +127,8 @@ TEST_F(JobListTest, CombinedFiltersOnManyJobs) {
   EXPECT_TRUE(Names({.experiment = "odd", .tag_name = "rare"}).empty());
 }
 
-// Verifies that each filter is answered from an index rather than by
-// scanning the workspace's jobs, which is what keeps the list fast with
-// 100,000 jobs.
+// Verifies that SQLite uses an index for each filter rather than scanning
+// the workspace's jobs, which keeps the list fast with 100,000 jobs.
 TEST_F(JobListTest, FiltersUseIndexes) {
   EXPECT_NE(QueryPlan({}).find("jobs_by_workspace"), std::string::npos) << QueryPlan({});
   JobFilter status{.status = api::JobStatus::kRunning};

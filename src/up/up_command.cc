@@ -163,7 +163,7 @@ int Up::Run() {
       return 1;
     }
     // The server may listen on another address than last time (the
-    // quickstart asks for a free port), so the agent must dial the new one.
+    // quickstart listens on port 0), so the agent must dial the new one.
     connection = WithEndpoint(*kept, url_);
     if (*connection != *kept &&
         !step("connection string pointed at this server",

@@ -2,8 +2,8 @@
 
 namespace ty::up {
 
-// The environment variable through which `trainyard up` asks the server and
-// the agent it starts to stop when it dies: it holds up's pid.
+// The environment variable that makes the server and the agent started by
+// `trainyard up` stop when up dies. Its value is up's pid.
 inline constexpr char kParentPidVariable[] = "TRAINYARD_PARENT_PID";
 
 // `trainyard up`: starts a server and a local agent under one data folder,

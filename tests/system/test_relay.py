@@ -141,7 +141,7 @@ class RelayTest(unittest.TestCase):
         wait_until(lambda: not job_folders(cluster), timeout=15,
                    what="the finished job's folder to be removed")
 
-    def test_folder_of_job_ended_while_away_removed_after_restart(self):
+    def test_away_job_folder_removed_after_restart(self):
         cluster = self.start()
         gate = os.path.join(self.folder.path, "gate")
         cluster.submit({"name": "away", "command": f"while [ ! -e {gate} ]; do sleep 0.05; done"})

@@ -1,7 +1,8 @@
 // Tracks whether the server responds. After a failed request, or a failed
 // check of the health endpoint every CHECK_MS, the page shows a banner and
-// polls the health endpoint until the server is back, then hides the banner
-// and tells the open page to reload its data.
+// polls the health endpoint until the server is back. Then it hides the
+// banner and dispatches `trainyard:reconnected`, on which the open page
+// reloads its data.
 
 const RETRY_MS = 2000;
 const CHECK_MS = 5000;

@@ -53,7 +53,7 @@ def settings_from_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
 
 
 def tracks_this_rank(environ: Optional[Mapping[str, str]] = None) -> bool:
-    """Whether this process of a distributed job sends tracking data.
+    """Return whether this process of a distributed job sends tracking data.
 
     Only rank 0 does, unless TRAINYARD_TRACKING_RANKS lists other ranks
     ("0,2") or is "all". The rank is RANK, which Trainyard sets for

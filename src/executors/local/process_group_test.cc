@@ -61,7 +61,7 @@ TEST_F(SpawnShimTest, MissingProgramNamesPath) {
       << spawned.status();
 }
 
-TEST_F(SpawnShimTest, OutputGoesToShimLogAndExitIsReaped) {
+TEST_F(SpawnShimTest, WritesShimLogAndIsReaped) {
   // `sleep shim DIR` rejects its arguments at once, on stderr.
   auto spawned = SpawnShim("/bin/sleep", folder_);
   ASSERT_TRUE(spawned.ok()) << spawned.status();

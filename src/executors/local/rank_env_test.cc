@@ -123,7 +123,7 @@ TEST(PlanRanks, MpiIsOneLauncher) {
   EXPECT_THAT(command, HasSubstr(" --hostfile '/jobs/a b/hostfile' "));
   EXPECT_THAT(command, HasSubstr(" --mca btl_tcp_if_include lo "));
   EXPECT_THAT(command, EndsWith(" /bin/sh -c 'python t.py'"));
-  // Open MPI refuses uid 0 unless told, so the launcher says so for root.
+  // Open MPI rejects uid 0 without --allow-run-as-root, so root gets the flag.
   EXPECT_EQ(command.find("--allow-run-as-root") != std::string::npos, geteuid() == 0);
 }
 

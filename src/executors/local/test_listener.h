@@ -26,8 +26,8 @@ namespace ty::executors::local {
 // still finds it.
 bool GroupGone(pid_t pgid);
 
-// Polls GroupGone until it holds or `timeout` passes, for a group that was
-// sent SIGKILL just now: the kernel tears its processes down asynchronously.
+// Polls GroupGone until it returns true or `timeout` passes. It is for a
+// group sent SIGKILL just now, whose processes the kernel ends asynchronously.
 bool WaitForGroupGone(pid_t pgid, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 // Records status events, log lines and uploads. Thread-safe.

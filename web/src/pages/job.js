@@ -92,8 +92,8 @@ export function renderJob(main, group, workspace, name) {
   }, 'Cancel job');
 
   function showJob(updated) {
-    // The cancel request's answer can arrive after the pushed event of the
-    // job's end; a job older than the one shown must not replace it.
+    // The cancel request's response can arrive after the pushed event of the
+    // job's end, so a job older than the one shown must not replace it.
     if (job && typeof job.version === 'number' && typeof updated.version === 'number' &&
         updated.version < job.version) {
       return;
