@@ -355,12 +355,14 @@ void Agent::OnStatus(const StatusEvent& event) {
   absl::StatusOr<api::JobStatus> status = api::ParseJobStatus("status", event.status);
   bool final_status = options_.forget_finished_jobs && !event.rank && status.ok() &&
                       api::IsTerminal(*status);
-  // Holding cleaner_mutex_ records the id before its ack can be handled.
-  std::unique_lock<std::mutex> lock(cleaner_mutex_, std::defer_lock);
-  if (final_status) lock.lock();
-  std::string id = Enqueue("jobStatus", message);
-  if (final_status && !id.empty()) final_status_ids_[id] = event.job_id;
-  if (lock.owns_lock()) lock.unlock();
+  if (final_status) {
+    // Holding cleaner_mutex_ records the id before its ack can be handled.
+    std::lock_guard<std::mutex> lock(cleaner_mutex_);
+    std::string id = Enqueue("jobStatus", message);
+    if (!id.empty()) final_status_ids_[id] = event.job_id;
+  } else {
+    Enqueue("jobStatus", message);
+  }
   if (!event.rank) log::Info("[job {}] {} {}", event.job_id, event.status, event.message);
 }
 

@@ -233,6 +233,15 @@ class Cluster:
         self.server.stop()
 
 
+def child_pids(pid):
+    """Pids of the children of `pid`, zombies included, read from /proc."""
+    pids = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as children:
+            pids.extend(int(child) for child in children.read().split())
+    return pids
+
+
 def processes_with_marker(marker):
     """Pids of live processes whose command line contains `marker`."""
     found = []

@@ -11,8 +11,8 @@ import tarfile
 import time
 import unittest
 
-from harness import (Agent, Cluster, Server, TcpProxy, TempFolder, processes_with_marker,
-                     wait_until)
+from harness import (Agent, Cluster, Server, TcpProxy, TempFolder, child_pids,
+                     processes_with_marker, wait_until)
 
 # A job that prints numbered lines for a few seconds, so faults can hit it
 # while it runs. The marker finds its processes in /proc.
@@ -31,16 +31,14 @@ def job_folders(cluster):
 
 
 def children_argv(pid):
-    """The argv (as bytes) of each child of `pid`, zombies included (as [])."""
+    """The argv (as bytes) of each child of `pid`, a zombie's as [b""]."""
     found = []
-    for task in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{task}/children") as children:
-            for child in children.read().split():
-                try:
-                    with open(f"/proc/{child}/cmdline", "rb") as cmdline:
-                        found.append(cmdline.read().split(b"\0"))
-                except FileNotFoundError:
-                    pass
+    for child in child_pids(pid):
+        try:
+            with open(f"/proc/{child}/cmdline", "rb") as cmdline:
+                found.append(cmdline.read().split(b"\0"))
+        except FileNotFoundError:
+            pass
     return found
 
 

@@ -11,7 +11,7 @@ import signal
 import subprocess
 import unittest
 
-from harness import BINARY, Process, TempFolder, wait_until
+from harness import BINARY, Process, TempFolder, child_pids, wait_until
 
 
 class UpRestartTest(unittest.TestCase):
@@ -85,14 +85,6 @@ class UpRestartTest(unittest.TestCase):
         # The data folder is free again for the next up.
         self.start_up("after-kill")
         self.run_job("after-kill")
-
-
-def child_pids(pid):
-    pids = []
-    for task in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{task}/children") as children:
-            pids.extend(int(child) for child in children.read().split())
-    return pids
 
 
 def alive(pid):

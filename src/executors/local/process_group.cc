@@ -83,15 +83,21 @@ bool IsShimAlive(pid_t pid, const std::string& rank_dir) {
   if (waitpid(pid, nullptr, WNOHANG) == pid) return false;
   if (kill(pid, 0) != 0 && errno == ESRCH) return false;
 
-  auto stat = ReadFile(fmt::format("/proc/{}/stat", pid));
   auto cmdline = ReadFile(fmt::format("/proc/{}/cmdline", pid));
-  if (!stat.ok() || !cmdline.ok()) return false;
-  // The state follows the parenthesized command name, which may itself
-  // contain ") ", so the last one is the end of the name.
-  size_t name_end = stat->rfind(") ");
-  char state = name_end != std::string::npos && name_end + 2 < stat->size()
-                   ? (*stat)[name_end + 2]
-                   : '\0';
+  if (!cmdline.ok()) return false;
+  // Only a process with an empty command line can be a zombie, so the
+  // state is read only then; this runs for every rank on every poll.
+  char state = 'S';
+  if (cmdline->empty()) {
+    auto stat = ReadFile(fmt::format("/proc/{}/stat", pid));
+    if (!stat.ok()) return false;
+    // The state follows the parenthesized command name, which may itself
+    // contain ") ", so the last one is the end of the name.
+    size_t name_end = stat->rfind(") ");
+    state = name_end != std::string::npos && name_end + 2 < stat->size()
+                ? (*stat)[name_end + 2]
+                : '\0';
+  }
   return ShimMatches(*cmdline, state, rank_dir);
 }
 
